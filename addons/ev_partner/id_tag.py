@@ -1,7 +1,5 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
-import datetime as dt
-
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
@@ -10,6 +8,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import IdTagValidationError
+from .tools import utcnow
 
 
 class IdTag(DeactivableMixin, ModelSQL, ModelView):
@@ -89,7 +88,7 @@ class IdTag(DeactivableMixin, ModelSQL, ModelView):
     def get_effective_status(self, name, at=None):
         "Return the status that an authorization at 'at' (UTC) gets"
         if at is None:
-            at = dt.datetime.utcnow()
+            at = utcnow()
         if not self.active:
             return 'blocked'
         if self.status != 'accepted':

@@ -1,0 +1,349 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+import re
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.company.company import TIMEZONES
+from trytond.modules.ev_partner.tools import utcnow
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction
+
+from .exceptions import StationDeleteError, StationValidationError
+
+# The identity is the last path segment of the OCPP endpoint URL, and the
+# Basic auth user name of security profiles 1 and 2: OCPP-J 1.6 §3.1.1 and
+# the 1.6 security whitepaper §2.1 limit it to 48 unreserved URL characters
+# (RFC 3986), so no ':' can break the Basic credentials.
+IDENTITY_RE = re.compile(r'^[A-Za-z0-9._~*-]{1,48}$')
+
+OCPP_VERSIONS = [
+    (None, ""),
+    ('1.6', "OCPP 1.6J"),
+    ('2.0.1', "OCPP 2.0.1"),
+    ]
+
+
+class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
+    __name__ = 'ev.station'
+    __string__ = "EV Charging Station"
+
+    _states = {
+        'readonly': Eval('state') != 'draft',
+        }
+
+    company = fields.Many2One(
+        'company.company', "Company", required=True, ondelete='RESTRICT',
+        states=_states)
+    name = fields.Char("Name", required=True)
+    identity = fields.Char(
+        "OCPP Identity", required=True, strip=True,
+        states=_states,
+        help="The charge point identity: the last segment of the URL the "
+        "charger connects to, and its user name for authentication.")
+    partner = fields.Many2One(
+        'party.party', "Owner Partner", required=True, ondelete='RESTRICT',
+        domain=[('ev_partner', '=', True)],
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
+        help="The charging partner that owns the station.")
+
+    street = fields.Char("Street")
+    city = fields.Char("City")
+    postal_code = fields.Char("Postal Code")
+    country = fields.Many2One('country.country', "Country")
+    latitude = fields.Float(
+        "Latitude", digits=(3, 6),
+        domain=['OR',
+            ('latitude', '=', None),
+            [('latitude', '>=', -90), ('latitude', '<=', 90)],
+            ])
+    longitude = fields.Float(
+        "Longitude", digits=(3, 6),
+        domain=['OR',
+            ('longitude', '=', None),
+            [('longitude', '>=', -180), ('longitude', '<=', 180)],
+            ])
+    timezone = fields.Selection(
+        TIMEZONES, "Time Zone", required=True, translate=False,
+        help="The local time of the station, for opening hours and tariffs.")
+    opening_hours = fields.Char(
+        "Opening Hours", help="As shown to drivers, e.g. \"24/7\".")
+
+    vendor = fields.Char("Vendor", readonly=True,
+        help="As reported by the charger at boot.")
+    model = fields.Char("Model", readonly=True,
+        help="As reported by the charger at boot.")
+    serial_number = fields.Char("Serial Number", readonly=True,
+        help="As reported by the charger at boot.")
+    firmware_version = fields.Char("Firmware Version", readonly=True,
+        help="As reported by the charger at boot.")
+    ocpp_version = fields.Selection(
+        OCPP_VERSIONS, "OCPP Version", readonly=True,
+        help="The protocol the charger spoke on its last connection.")
+
+    password = fields.Function(fields.Char(
+            "Password", strip=False,
+            help="The charger's password for OCPP security profiles 1 and "
+            "2. Only its hash is kept."),
+        'get_password', setter='set_password')
+    password_hash = fields.Char("Password Hash", strip=False, readonly=True)
+
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('connected', "Connected"),
+            ('disconnected', "Disconnected"),
+            ], "State", required=True, readonly=True, sort=False,
+        help="Set by the operator: only connected stations may charge.")
+    registration_status = fields.Selection([
+            ('accepted', "Accepted"),
+            ('pending', "Pending"),
+            ('rejected', "Rejected"),
+            ], "Registration", required=True, readonly=True, sort=False,
+        help="The answer the charger gets to its BootNotification.")
+    online = fields.Boolean("Online", readonly=True)
+    last_seen_at = fields.DateTime("Last Seen at", readonly=True)
+    heartbeat_interval = fields.Integer(
+        "Heartbeat Interval (s)",
+        domain=['OR',
+            ('heartbeat_interval', '=', None),
+            ('heartbeat_interval', '>', 0),
+            ],
+        help="Leave empty to use the interval of the configuration.")
+
+    connectors = fields.One2Many(
+        'ev.connector', 'station', "Connectors",
+        states={
+            'readonly': ~Eval('active', True),
+            })
+    connector_count = fields.Function(
+        fields.Integer("Connectors"), 'get_connector_count')
+    events = fields.One2Many(
+        'ev.station.event', 'station', "Events", readonly=True)
+    commands = fields.One2Many(
+        'ev.station.command', 'station', "Commands", readonly=True)
+    note = fields.Text("Note")
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('identity_unique', Unique(t, t.identity),
+                'ev_station.msg_station_identity_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.identity, Index.Equality(cardinality='high'))),
+                Index(t, (t.partner, Index.Range())),
+                })
+        cls._order.insert(0, ('name', 'ASC'))
+        cls._transitions |= {
+            ('draft', 'connected'),
+            ('connected', 'disconnected'),
+            ('disconnected', 'connected'),
+            ('disconnected', 'draft'),
+            }
+        cls._buttons.update({
+                'draft': {
+                    'invisible': Eval('state') != 'disconnected',
+                    'depends': ['state'],
+                    },
+                'connect': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'disconnected']),
+                    'icon': If(Eval('state') == 'draft',
+                        'tryton-forward', 'tryton-undo'),
+                    'depends': ['state'],
+                    },
+                'disconnect': {
+                    'invisible': Eval('state') != 'connected',
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'accept_registration': {
+                    'invisible': Eval('registration_status') == 'accepted',
+                    'depends': ['registration_status'],
+                    },
+                'reject_registration': {
+                    'invisible': Eval('registration_status') == 'rejected',
+                    'depends': ['registration_status'],
+                    },
+                'reset': {
+                    'invisible': Eval('state') != 'connected',
+                    'readonly': ~Bool(Eval('online')),
+                    'depends': ['state', 'online'],
+                    },
+                })
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def default_registration_status(cls):
+        return 'accepted'
+
+    @classmethod
+    def default_online(cls):
+        return False
+
+    @classmethod
+    def default_timezone(cls):
+        return 'Europe/Moscow'
+
+    def get_rec_name(self, name):
+        return '%s [%s]' % (self.name, self.identity)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('name', operator, operand, *extra),
+            ('identity', operator, operand, *extra),
+            ]
+
+    def get_password(self, name):
+        # Like res.user: show that a password is set, never what it is.
+        return 'x' * 10 if self.password_hash else None
+
+    @classmethod
+    def set_password(cls, stations, name, value):
+        pool = Pool()
+        User = pool.get('res.user')
+        if value == 'x' * 10:
+            return
+        cls.write(stations, {
+                'password_hash': User.hash_password(value) if value else None,
+                })
+
+    def check_password(self, password):
+        "Return True when password matches the station's stored hash"
+        pool = Pool()
+        User = pool.get('res.user')
+        if not self.password_hash or not password:
+            return False
+        valid, _ = User.check_password(password, self.password_hash)
+        return valid
+
+    @classmethod
+    def get_connector_count(cls, stations, name):
+        return {s.id: len(s.connectors) for s in stations}
+
+    @property
+    def may_charge(self):
+        "Return True when the platform lets the station start sessions"
+        return (self.active
+            and self.state == 'connected'
+            and self.registration_status == 'accepted')
+
+    @classmethod
+    def validate_fields(cls, stations, field_names):
+        super().validate_fields(stations, field_names)
+        cls.check_identity(stations, field_names)
+
+    @classmethod
+    def check_identity(cls, stations, field_names=None):
+        if field_names and 'identity' not in field_names:
+            return
+        for station in stations:
+            if not IDENTITY_RE.match(station.identity or ''):
+                raise StationValidationError(gettext(
+                        'ev_station.msg_station_identity_invalid',
+                        identity=station.identity))
+        # The SQL constraint is the guarantee; this search only gives the
+        # operator a message that names the station already using it.
+        identities = {s.identity: s for s in stations}
+        others = cls.search([
+                ('identity', 'in', list(identities)),
+                ('id', 'not in', [s.id for s in stations]),
+                ('active', 'in', [True, False]),
+                ])
+        for other in others:
+            raise StationValidationError(gettext(
+                    'ev_station.msg_station_identity_duplicate',
+                    identity=other.identity,
+                    station=other.name))
+
+    @classmethod
+    def copy(cls, stations, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('identity', lambda d: d['identity'] + '-copy')
+        for name in [
+                'state', 'registration_status', 'online', 'last_seen_at',
+                'vendor', 'model', 'serial_number', 'firmware_version',
+                'ocpp_version', 'password_hash', 'events', 'commands']:
+            default.setdefault(name)
+        return super().copy(stations, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, stations, values=None, external=False):
+        super().check_modification(
+            mode, stations, values=values, external=external)
+        if mode == 'delete':
+            for station in stations:
+                if station.state != 'draft':
+                    raise StationDeleteError(gettext(
+                            'ev_station.msg_station_delete_not_draft',
+                            station=station.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('draft')
+    def draft(cls, stations):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('connected')
+    def connect(cls, stations):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('disconnected')
+    def disconnect(cls, stations):
+        # Sessions already running finish normally: the charger is only
+        # refused new starts (and new connections by the OCPP daemon).
+        pass
+
+    @classmethod
+    @ModelView.button
+    def accept_registration(cls, stations):
+        cls.write(stations, {'registration_status': 'accepted'})
+
+    @classmethod
+    @ModelView.button
+    def reject_registration(cls, stations):
+        cls.write(stations, {'registration_status': 'rejected'})
+
+    @classmethod
+    @ModelView.button
+    def reset(cls, stations):
+        pool = Pool()
+        Command = pool.get('ev.station.command')
+        Command.request([
+                Command(station=s, action='reset',
+                    parameters='{"type": "soft"}')
+                for s in stations])
+
+    @classmethod
+    def set_seen(cls, stations, online=True, at=None):
+        "Record that the stations were heard from at (UTC), or went offline"
+        values = {'online': online}
+        if online:
+            values['last_seen_at'] = at or utcnow()
+        cls.write(stations, values)
