@@ -8,7 +8,7 @@ from trytond.model import (
 from trytond.modules.company.company import TIMEZONES
 from trytond.modules.ev_partner.tools import utcnow
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import StationDeleteError, StationValidationError
@@ -175,9 +175,8 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
                     'depends': ['registration_status'],
                     },
                 'reset': {
-                    'invisible': Eval('state') != 'connected',
-                    'readonly': ~Bool(Eval('online')),
-                    'depends': ['state', 'online'],
+                    'invisible': Eval('state') == 'draft',
+                    'depends': ['state'],
                     },
                 })
 
@@ -218,7 +217,27 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
 
     def get_password(self, name):
         # Like res.user: show that a password is set, never what it is.
-        return 'x' * 10 if self.password_hash else None
+        return 'x' * 10 if self._password_hash() else None
+
+    def _password_hash(self):
+        "Return the stored hash, which read() never returns"
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.password_hash, where=table.id == self.id))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        cache = Transaction().get_cache().get(cls.__name__)
+        for values in result:
+            if 'password_hash' in values:
+                values['password_hash'] = None
+            if cache and values['id'] in cache:
+                cache[values['id']]['password_hash'] = None
+        return result
 
     @classmethod
     def set_password(cls, stations, name, value):
@@ -234,9 +253,10 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         "Return True when password matches the station's stored hash"
         pool = Pool()
         User = pool.get('res.user')
-        if not self.password_hash or not password:
+        password_hash = self._password_hash()
+        if not password_hash or not password:
             return False
-        valid, _ = User.check_password(password, self.password_hash)
+        valid, _ = User.check_password(password, password_hash)
         return valid
 
     @classmethod
@@ -264,19 +284,45 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
                 raise StationValidationError(gettext(
                         'ev_station.msg_station_identity_invalid',
                         identity=station.identity))
+
+    @classmethod
+    def check_identity_free(cls, identities, exclude=()):
+        "Raise when another station already uses one of the identities"
         # The SQL constraint is the guarantee; this search only gives the
-        # operator a message that names the station already using it.
-        identities = {s.identity: s for s in stations}
-        others = cls.search([
-                ('identity', 'in', list(identities)),
-                ('id', 'not in', [s.id for s in stations]),
-                ('active', 'in', [True, False]),
-                ])
+        # operator a message that names the station using the identity.
+        identities = [i.strip() for i in identities if i]
+        if not identities:
+            return
+        with Transaction().set_context(active_test=False):
+            others = cls.search([
+                    ('identity', 'in', identities),
+                    ('id', 'not in', [s.id for s in exclude]),
+                    ], limit=1)
         for other in others:
             raise StationValidationError(gettext(
                     'ev_station.msg_station_identity_duplicate',
                     identity=other.identity,
                     station=other.name))
+        if len(set(identities)) < len(identities):
+            identity = next(
+                i for i in identities if identities.count(i) > 1)
+            raise StationValidationError(gettext(
+                    'ev_station.msg_station_identity_duplicate',
+                    identity=identity, station=identity))
+
+    @classmethod
+    def create(cls, vlist):
+        cls.check_identity_free([v.get('identity') for v in vlist])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        for stations, values in zip(actions, actions):
+            if values.get('identity'):
+                cls.check_identity_free(
+                    [values['identity']] * len(stations), exclude=stations)
+        super().write(*args)
 
     @classmethod
     def copy(cls, stations, default=None):
