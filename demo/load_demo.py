@@ -1,0 +1,465 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+"""Load the demo network into a database where the ev_* modules are active
+
+    python demo/load_demo.py -c trytond.conf -d demo
+
+Three partners, a dozen stations in Moscow and Saint Petersburg, clients with
+their ID tags, finished and running charging sessions, and one back-office
+user per role. The users' passwords are generated here and written, with the
+logins, to var/demo-logins.txt; the charger passwords of the stations to
+var/demo-chargers.json (for the charge point simulator). Neither is ever
+committed. Running it on a database that already has the demo does nothing.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import secrets
+from decimal import Decimal
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# A fixed seed: every demo database tells the same story.
+RNG = random.Random(20261127)
+
+PARTNERS = [
+    {
+        'name': 'ООО «ВольтЗаряд»',
+        'city': 'Москва',
+        'street': 'ул. Большая Якиманка, 24',
+        'postal_code': '119180',
+        'email': 'info@voltzaryad.example',
+        'phone': '+7 495 000-00-01',
+        'user': ('voltzaryad', "Ирина Соколова", 'partner_manager'),
+        },
+    {
+        'name': 'АО «Невская энергия»',
+        'city': 'Санкт-Петербург',
+        'street': 'Невский пр., 28',
+        'postal_code': '191186',
+        'email': 'office@neva-energy.example',
+        'phone': '+7 812 000-00-02',
+        'user': ('nevaenergy', "Павел Кузнецов", 'partner_technician'),
+        },
+    {
+        'name': 'ИП Орлов Дмитрий Сергеевич «ЭкоДрайв»',
+        'city': 'Москва',
+        'street': 'Ленинский пр., 90',
+        'postal_code': '119313',
+        'email': 'orlov@ecodrive.example',
+        'phone': '+7 916 000-00-03',
+        'user': ('ecodrive', "Дмитрий Орлов", 'partner_accountant'),
+        },
+    ]
+
+# (partner index, identity, name, street, city, postal code, lat, lon,
+#  vendor, model, connectors [(type code, kW)])
+STATIONS = [
+    (0, 'VZ-MSK-001', "Тверская", 'ул. Тверская, 22', 'Москва', '125009',
+        55.7687, 37.5987, 'ABB', 'Terra 54', [('ccs2', '50'),
+            ('chademo', '50'), ('type2', '22')]),
+    (0, 'VZ-MSK-002', "Москва-Сити", 'Пресненская наб., 2', 'Москва',
+        '123317', 55.7495, 37.5396, 'ABB', 'Terra 184',
+        [('ccs2', '180'), ('ccs2', '180')]),
+    (0, 'VZ-MSK-003', "ВДНХ", 'пр. Мира, 119с536', 'Москва', '129223',
+        55.8298, 37.6330, 'Siemens', 'Sicharge D', [('ccs2', '160'),
+            ('chademo', '50'), ('type2', '22')]),
+    (0, 'VZ-MSK-004', "Сокольники", 'ул. Сокольнический Вал, 1с1',
+        'Москва', '107113', 55.7930, 37.6764, 'Alfen', 'Eve Double Pro',
+        [('type2', '22'), ('type2', '22')]),
+    (1, 'NE-SPB-001', "Невский проспект", 'Невский пр., 114', 'Санкт-Петербург',
+        '191025', 59.9311, 30.3609, 'Kempower', 'S-Series',
+        [('ccs2', '120'), ('ccs2', '120'), ('type2', '22')]),
+    (1, 'NE-SPB-002', "Пулково", 'Пулковское ш., 41', 'Санкт-Петербург',
+        '196140', 59.8003, 30.2625, 'Kempower', 'C-Series',
+        [('ccs2', '200'), ('chademo', '50'), ('gbt_dc', '120'),
+            ('type2', '22')]),
+    (1, 'NE-SPB-003', "Петроградская", 'Каменноостровский пр., 42',
+        'Санкт-Петербург', '197022', 59.9664, 30.3114, 'Wallbox',
+        'Copper SB', [('type2', '22'), ('type2', '22')]),
+    (1, 'NE-SPB-004', "Васильевский остров", 'Средний пр. В.О., 36',
+        'Санкт-Петербург', '199004', 59.9418, 30.2785, 'Delta',
+        'DC Wallbox 25', [('ccs2', '25'), ('type2', '11')]),
+    (1, 'NE-SPB-005', "Крестовский остров", 'Футбольная аллея, 1',
+        'Санкт-Петербург', '197110', 59.9727, 30.2200, 'Tritium', 'PKM150',
+        [('ccs2', '150'), ('chademo', '50')]),
+    (2, 'ED-MSK-001', "Ленинский проспект", 'Ленинский пр., 90', 'Москва',
+        '119313', 55.6793, 37.5443, 'Autel', 'MaxiCharger DC Fast',
+        [('ccs2', '120'), ('gbt_dc', '120'), ('type2', '22')]),
+    (2, 'ED-MSK-002', "Кутузовский проспект", 'Кутузовский пр., 48',
+        'Москва', '121170', 55.7400, 37.5268, 'Autel', 'MaxiCharger AC',
+        [('type2', '22'), ('type2', '22')]),
+    (2, 'ED-MSK-003', "Парк Горького", 'ул. Крымский Вал, 9', 'Москва',
+        '119049', 55.7298, 37.6011, 'Alpitronic', 'Hypercharger HYC300',
+        [('ccs2', '300'), ('ccs2', '300'), ('chademo', '50'),
+            ('type2', '22')]),
+    ]
+
+CLIENTS = [
+    ("Алексей Смирнов", 'a.smirnov@mail.example', [
+            ('04A1B2C3D4E5F6', 'rfid', 'accepted', None)]),
+    ("Мария Иванова", 'm.ivanova@mail.example', [
+            ('04B7C8D9E0F1A2', 'rfid', 'accepted', None)]),
+    ("Сергей Петров", 's.petrov@mail.example', [
+            ('04C3D4E5F6A7B8', 'rfid', 'blocked', None)]),
+    ("Елена Волкова", 'e.volkova@mail.example', [
+            ('04D9E0F1A2B3C4', 'rfid', 'accepted', -30)]),
+    ("Таксопарк «Городской»", 'fleet@gorod-taxi.example', [
+            ('FLEET-GOROD', 'rfid', 'accepted', None),
+            ('04E5F6A7B8C9D0', 'rfid', 'accepted', None),
+            ('04F1A2B3C4D5E6', 'rfid', 'accepted', None)]),
+    ("Николай Фёдоров", 'n.fedorov@mail.example', []),
+    ]
+
+BACK_OFFICE = [
+    ('operator', "Ольга Морозова", 'operator'),
+    ('finance', "Андрей Лебедев", 'finance'),
+    ]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('-c', '--config', default='trytond.conf')
+    parser.add_argument('-d', '--database', default='demo')
+    parser.add_argument('--output', default=os.path.join(ROOT, 'var'),
+        help="folder for demo-logins.txt and demo-chargers.json")
+    parser.add_argument('--now', help="UTC time the demo is built around "
+        "(ISO format); default: now")
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    from trytond import config
+    config.update_etc(args.config)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+
+    now = (dt.datetime.fromisoformat(args.now) if args.now
+        else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    now = now.replace(second=0, microsecond=0)
+    Pool(args.database).init()
+    with Transaction().start(args.database, 0, context={
+                'language': 'en', 'active_test': False}) as transaction:
+        demo = Demo(Pool(), now)
+        if demo.exists():
+            print("demo: the demo data is already loaded")
+            return
+        logins = demo.load()
+        transaction.commit()
+    write_outputs(args.output, logins, demo.charger_passwords)
+
+
+class Demo:
+
+    def __init__(self, pool, now):
+        self.pool = pool
+        self.now = now
+        self.charger_passwords = {}
+
+    def exists(self):
+        Company = self.pool.get('company.company')
+        return bool(Company.search([]))
+
+    def load(self):
+        from trytond.transaction import Transaction
+        self.set_languages()
+        self.company = self.create_company()
+        with Transaction().set_context(company=self.company.id,
+                companies=[self.company.id]):
+            logins = {}
+            partners = self.create_partners()
+            logins.update(self.create_users(partners))
+            self.clients = self.create_clients()
+            self.stations = self.create_stations(partners)
+            self.create_sessions()
+            self.create_events()
+        return logins
+
+    def set_languages(self):
+        pool = self.pool
+        Lang = pool.get('ir.lang')
+        Configuration = pool.get('ir.configuration')
+        russian, = Lang.search([('code', '=', 'ru')])
+        if not russian.translatable:
+            Lang.write([russian], {'translatable': True})
+            Lang.load_translations([russian])
+        # The platform's default language: the login page, new users and
+        # the e-mails of parties without a language.
+        config = Configuration(1)
+        config.language = 'ru'
+        config.save()
+        self.russian = russian
+
+    def create_company(self):
+        pool = self.pool
+        Currency = pool.get('currency.currency')
+        Company = pool.get('company.company')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        Country = pool.get('country.country')
+
+        self.russia = Country(name="Россия", code='RU', code3='RUS',
+            code_numeric='643')
+        self.russia.save()
+        rub, = Currency.search([('code', '=', 'RUB')]) or [None]
+        if not rub:
+            rub = Currency(name="Российский рубль", code='RUB', symbol='₽',
+                numeric_code='643', rounding=Decimal('0.01'), digits=2)
+            rub.save()
+        party = Party(name='ООО «Электрозарядная сеть»', lang=self.russian,
+            addresses=[self._address('ул. Новый Арбат, 36', 'Москва',
+                    '121205')])
+        party.save()
+        company = Company(party=party, currency=rub,
+            timezone='Europe/Moscow')
+        company.save()
+        admin, = User.search([('login', '=', 'admin')])
+        User.write([admin], {
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'language': self.russian.id,
+                })
+        return company
+
+    def _address(self, street, city, postal_code):
+        Address = self.pool.get('party.address')
+        return Address(street=street, city=city, postal_code=postal_code,
+            country=self.russia)
+
+    def create_partners(self):
+        pool = self.pool
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        partners = []
+        for data in PARTNERS:
+            partner = Party(name=data['name'], ev_partner=True,
+                lang=self.russian,
+                addresses=[self._address(
+                        data['street'], data['city'], data['postal_code'])],
+                contact_mechanisms=[
+                    ContactMechanism(type='email', value=data['email']),
+                    ContactMechanism(type='phone', value=data['phone']),
+                    ])
+            partners.append(partner)
+        Party.save(partners)
+        return partners
+
+    def _user(self, login, name, group_xml_id):
+        pool = self.pool
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        password = secrets.token_urlsafe(9)
+        user = User(login=login, name=name, password=password,
+            language=self.russian,
+            groups=[ModelData.get_id('ev_partner', group_xml_id)],
+            companies=[self.company], company=self.company)
+        user.save()
+        return password
+
+    def create_users(self, partners):
+        logins = {}
+        for login, name, role in BACK_OFFICE:
+            logins[login] = (self._user(login, name, 'group_ev_' + role),
+                role, None)
+        for partner, data in zip(partners, PARTNERS):
+            login, name, role = data['user']
+            logins[login] = (self._user(login, name, 'group_ev_' + role),
+                role, partner.name)
+        return logins
+
+    def create_clients(self):
+        pool = self.pool
+        Party = pool.get('party.party')
+        IdTag = pool.get('ev.id_tag')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        clients = []
+        for name, email, tags in CLIENTS:
+            client = Party(name=name, ev_client=True, lang=self.russian,
+                contact_mechanisms=[
+                    ContactMechanism(type='email', value=email)])
+            client.save()
+            parent = None
+            for code, kind, status, expiry_days in tags:
+                tag = IdTag(code=code, kind=kind, party=client,
+                    status=status, parent=parent)
+                if expiry_days is not None:
+                    tag.expires_at = self.now + dt.timedelta(days=expiry_days)
+                tag.save()
+                # A fleet's first card is the account the others hang on.
+                if code.startswith('FLEET'):
+                    parent = tag
+            IdTag.issue_app_token(client)
+            clients.append(client)
+        return clients
+
+    def create_stations(self, partners):
+        pool = self.pool
+        Station = pool.get('ev.station')
+        Connector = pool.get('ev.connector')
+        ConnectorType = pool.get('ev.connector.type')
+        types = {t.code: t for t in ConnectorType.search([])}
+        stations = []
+        for (index, identity, name, street, city, postal_code, lat, lon,
+                vendor, model, connectors) in STATIONS:
+            password = secrets.token_urlsafe(12)
+            self.charger_passwords[identity] = password
+            station = Station(
+                name=name, identity=identity, partner=partners[index],
+                street=street, city=city, postal_code=postal_code,
+                country=self.russia, latitude=lat, longitude=lon,
+                timezone='Europe/Moscow', opening_hours='24/7',
+                vendor=vendor, model=model,
+                serial_number='%s-%06d' % (vendor[:3].upper(),
+                    RNG.randrange(10 ** 6)),
+                firmware_version='%d.%d.%d' % (
+                    RNG.randint(1, 4), RNG.randint(0, 9), RNG.randint(0, 20)),
+                ocpp_version='1.6' if len(stations) % 3 else '2.0.1',
+                registration_status='accepted',
+                online=True,
+                last_seen_at=self.now - dt.timedelta(
+                    seconds=RNG.randint(5, 240)),
+                connectors=[
+                    Connector(number=n, evse=n, type=types[code],
+                        max_power=Decimal(power), status='available',
+                        status_at=self.now - dt.timedelta(hours=2))
+                    for n, (code, power) in enumerate(connectors, 1)])
+            stations.append(station)
+        Station.save(stations)
+        Station.write(stations, {'password': None})
+        for station in stations:
+            Station.write([station], {
+                    'password': self.charger_passwords[station.identity]})
+        Station.connect(stations)
+        # One station still waits for the operator, one is in trouble.
+        Station.write([stations[7]], {
+                'online': False,
+                'last_seen_at': self.now - dt.timedelta(hours=5),
+                })
+        Connector.set_status(list(stations[7].connectors), 'unavailable',
+            at=self.now - dt.timedelta(hours=5))
+        return stations
+
+    def create_sessions(self):
+        pool = self.pool
+        Connector = pool.get('ev.connector')
+        tags = [t for c in self.clients for t in c.ev_id_tags
+            if t.status == 'accepted' and t.kind == 'rfid']
+        transaction = 1000
+        for station in self.stations:
+            if not station.online:
+                continue
+            meter = {c.id: RNG.randrange(100_000, 5_000_000)
+                for c in station.connectors}
+            start = self.now - dt.timedelta(days=6)
+            while True:
+                start += dt.timedelta(minutes=RNG.randint(240, 1200))
+                if start > self.now - dt.timedelta(hours=3):
+                    break
+                connector = RNG.choice(station.connectors)
+                tag = RNG.choice(tags)
+                minutes = RNG.randint(20, 90)
+                power_w = int(min(connector.max_power, Decimal(
+                                RNG.choice([11, 22, 50, 90, 120])))
+                    * 1000 * Decimal('0.85'))
+                transaction += 1
+                self._session(connector, tag, start, minutes, power_w,
+                    meter, str(transaction), finished=True)
+        # Two drivers charge right now.
+        for station, connector_index, tag in [
+                (self.stations[1], 0, tags[0]),
+                (self.stations[4], 1, tags[1])]:
+            connector = station.connectors[connector_index]
+            start = self.now - dt.timedelta(minutes=35)
+            transaction += 1
+            meter = {connector.id: RNG.randrange(100_000, 5_000_000)}
+            self._session(connector, tag, start, 35, 95_000, meter,
+                str(transaction), finished=False)
+            Connector.set_status([connector], 'charging', at=start)
+
+    def _session(self, connector, tag, start, minutes, power_w, meter,
+            transaction_ref, finished):
+        pool = self.pool
+        Session = pool.get('ev.session')
+        MeterValue = pool.get('ev.session.meter_value')
+        session = Session(station=connector.station, connector=connector,
+            id_tag=tag, id_tag_code=tag.code, client=tag.party)
+        session.save()
+        meter_start = meter[connector.id]
+        Session.start([session], at=start, meter_start=meter_start,
+            transaction_ref=transaction_ref)
+        values = []
+        reading = meter_start
+        soc = RNG.randint(10, 40)
+        for minute in range(5, minutes + 1, 5):
+            # Charging tapers off as the battery fills.
+            power = int(power_w * (1 - soc / 200))
+            reading += power * 5 // 60
+            soc = min(soc + RNG.randint(2, 6), 100)
+            values.append(MeterValue(session=session,
+                    measured_at=start + dt.timedelta(minutes=minute),
+                    energy_wh=reading, power_w=power, soc=soc,
+                    voltage_v=400.0 if power_w > 22000 else 230.0,
+                    current_a=round(power / (400.0 if power_w > 22000
+                            else 230.0 * 3), 1)))
+        MeterValue.save(values)
+        if finished:
+            Session.stop([session], at=start + dt.timedelta(minutes=minutes),
+                meter_stop=reading, reason=RNG.choice(
+                    ['local', 'ev_disconnected', 'ev_disconnected',
+                        'remote']))
+            meter[connector.id] = reading
+        else:
+            Session.write([session], {'energy_wh': reading - meter_start})
+
+    def create_events(self):
+        pool = self.pool
+        Event = pool.get('ev.station.event')
+        Connector = pool.get('ev.connector')
+        events = []
+        for station in self.stations:
+            events.append(Event(station=station, kind='boot',
+                    occurred_at=self.now - dt.timedelta(days=6),
+                    description="BootNotification: %s %s, firmware %s" % (
+                        station.vendor, station.model,
+                        station.firmware_version)))
+        faulty = self.stations[9].connectors[1]
+        at = self.now - dt.timedelta(minutes=50)
+        events.append(Event(station=faulty.station, connector=faulty,
+                kind='fault', severity='error', occurred_at=at,
+                error_code='GroundFailure',
+                description="StatusNotification: Faulted (GroundFailure)"))
+        Connector.set_status([faulty], 'faulted', error_code='GroundFailure',
+            at=at)
+        offline = self.stations[7]
+        events.append(Event(station=offline, kind='connection',
+                severity='warning',
+                occurred_at=offline.last_seen_at,
+                description="Connection lost"))
+        Event.save(events)
+
+
+def write_outputs(var, logins, charger_passwords):
+    os.makedirs(var, exist_ok=True)
+    old_umask = os.umask(0o077)
+    try:
+        path = os.path.join(var, 'demo-logins.txt')
+        with open(path, 'w') as fp:
+            width = max(len(login) for login in logins)
+            for login, (password, role, partner) in logins.items():
+                line = '  %s  %s  %s' % (
+                    login.ljust(width), password, role.replace('_', ' '))
+                if partner:
+                    line += ' (%s)' % partner
+                fp.write(line + '\n')
+        with open(os.path.join(var, 'demo-chargers.json'), 'w') as fp:
+            json.dump(charger_passwords, fp, indent=2, sort_keys=True)
+    finally:
+        os.umask(old_umask)
+    print("demo: demo data loaded; logins in %s" % path)
+
+
+if __name__ == '__main__':
+    main()
