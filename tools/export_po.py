@@ -6,10 +6,14 @@
 
 It activates the module in a throw-away SQLite database, runs Tryton's Set,
 Update and Export translation steps and writes the po file: translations
-already there are kept, new strings come with an empty msgstr to fill in.
+already there are kept, new strings come with an empty msgstr to fill in,
+and so are the module's overrides of other modules' Russian (upstream gaps
+such as the party menu).
 """
 import os
 import sys
+
+import polib
 
 os.environ.setdefault('TRYTOND_DATABASE_URI', 'sqlite://')
 os.environ.setdefault('DB_NAME', ':memory:')
@@ -29,8 +33,13 @@ def main(module, lang='ru'):
     module_dir = os.path.dirname(
         __import__('trytond.modules.' + module, fromlist=['x']).__file__)
     path = os.path.join(module_dir, 'locale', lang + '.po')
-    with open(path, 'wb') as fp:
-        fp.write(content)
+    po = polib.pofile(content.decode('utf-8'))
+    # Overrides of other modules' translations (their msgctxt names the
+    # record as module.fs_id) are not exported with this module: keep them.
+    for entry in polib.pofile(path):
+        if '.' in entry.msgctxt.rsplit(':', 1)[-1]:
+            po.append(entry)
+    po.save(path)
     print(path)
 
 

@@ -6,7 +6,7 @@ import requests
 
 import pytest
 
-from .platform import RPCError
+from ..harness import RPCError
 
 STATION_FIELDS = ['name', 'identity', 'partner', 'state', 'online',
     'connectors', 'latitude', 'longitude', 'password', 'password_hash']

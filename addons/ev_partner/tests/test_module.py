@@ -9,11 +9,13 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
-from .tools import TranslationTestMixin
+from .tools import (
+    ListViewTestMixin, TranslationTestMixin)
 
 
 class EvPartnerTestCase(
-        TranslationTestMixin, CompanyTestMixin, ModuleTestCase):
+        ListViewTestMixin, TranslationTestMixin, CompanyTestMixin,
+        ModuleTestCase):
     "Test EV Partner module"
     module = 'ev_partner'
 

@@ -1,18 +1,17 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 "Test helpers shared by the ev_* modules"
-import os
+from lxml import etree
 
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.tools import file_open
 from trytond.transaction import Transaction
 
 
 def load_translations(module, lang='ru'):
-    """Load the module's locale file and return its missing translations
+    """Load the translations of lang and return what the module lacks
 
-    It imports locale/<lang>.po and runs Tryton's Set translation step, so
+    It loads the translations and runs Tryton's Set translation step, so
     that every label, selection, help, message, menu and view string of the
     module has an English row. It returns the English rows without a
     non-empty translation in lang, sorted.
@@ -25,8 +24,8 @@ def load_translations(module, lang='ru'):
     language, = Lang.search([('code', '=', lang)])
     language.translatable = True
     language.save()
-    with file_open(os.path.join(module, 'locale', lang + '.po'), 'rb') as fp:
-        Translation.translation_import(lang, module, [fp.name])
+    # All modules, not only this one: its po file may override theirs.
+    Lang.load_translations([language])
 
     session_id, _, _ = TranslationSet.create()
     translation_set = TranslationSet(session_id)
@@ -80,3 +79,26 @@ class TranslationTestMixin:
         self.assertEqual(missing, [],
             msg="Missing ru translations in %s:\n%s" % (
                 self.module, '\n'.join(missing)))
+
+
+class ListViewTestMixin:
+    "Check the list views of the module against what sao can display"
+
+    @with_transaction()
+    def test_list_view_datetime_widgets(self):
+        "Date-time fields in lists use the date or time widget"
+        # sao has no column for a date-time: it shows one as a date and a
+        # time column, and a list with a bare date-time never loads.
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        for view in View.search([
+                    ('module', '=', self.module), ('type', '=', 'tree')]):
+            Model = pool.get(view.model)
+            tree = etree.fromstring(view.arch)
+            for element in tree.iter('field'):
+                field = Model._fields.get(element.get('name'))
+                if field is None or field._type not in {
+                        'datetime', 'timestamp'}:
+                    continue
+                with self.subTest(view=view.name, field=field.name):
+                    self.assertIn(element.get('widget'), {'date', 'time'})

@@ -8,7 +8,8 @@ from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
-from trytond.modules.ev_partner.tests.tools import TranslationTestMixin
+from trytond.modules.ev_partner.tests.tools import (
+    ListViewTestMixin, TranslationTestMixin)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
@@ -16,7 +17,8 @@ T0 = dt.datetime(2026, 11, 27, 10, 0)
 
 
 class EvStationTestCase(
-        TranslationTestMixin, CompanyTestMixin, ModuleTestCase):
+        ListViewTestMixin, TranslationTestMixin, CompanyTestMixin,
+        ModuleTestCase):
     "Test EV Station module"
     module = 'ev_station'
 

@@ -2,7 +2,7 @@
 # top level of this repository holds the copyright notices and license terms.
 import pytest
 
-from .platform import Platform
+from .harness import Platform
 
 
 @pytest.fixture(scope='session')

@@ -19,8 +19,8 @@ import uuid
 
 import requests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-            os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 SAO_ROOT = os.path.join(ROOT, 'var', 'sao', 'package')
 MODULES = sorted(

@@ -1,0 +1,85 @@
+#!/bin/sh
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+#
+# ev-entrypoint COMMAND
+#   server  run trytond on DB_NAME (default)
+#   init    create DB_NAME if missing, then activate or update the ev_*
+#           modules (idempotent; run once per deployment and after upgrades)
+#   *       run the command as is (trytond-admin ..., trytond-console ...)
+#
+# Environment: TRYTOND_DATABASE__URI (required), DB_NAME (ev), EV_MODULES
+# (default: every ev_* module in the image), ADMIN_EMAIL, TRYTONPASSFILE
+# (default /run/secrets/admin_password; read on the first init only).
+#
+# `server` uses trytond's built-in server, like `make demo`. For production
+# scale, serve the WSGI application trytond.application:app with a WSGI
+# server (e.g. gunicorn, not installed here) and
+# TRYTOND_CONFIG=/etc/trytond.conf TRYTOND_DATABASE_NAMES=$DB_NAME.
+set -eu
+
+: "${DB_NAME:=ev}"
+: "${EV_MODULES:=$(cat /opt/ev/ev-modules)}"
+: "${ADMIN_EMAIL:=admin@example.com}"
+: "${TRYTONPASSFILE:=/run/secrets/admin_password}"
+CONF=${TRYTOND_CONFIG:-/etc/trytond.conf}
+
+need_uri() {
+    if [ -z "${TRYTOND_DATABASE__URI:-}" ]; then
+        echo "ev-entrypoint: set TRYTOND_DATABASE__URI" >&2
+        exit 2
+    fi
+}
+
+case "${1:-server}" in
+server)
+    need_uri
+    exec trytond -c "$CONF" -d "$DB_NAME"
+    ;;
+init)
+    need_uri
+    # trytond-admin does not create PostgreSQL databases itself. A database
+    # without Tryton's tables (e.g. a failed first init) is initialised again.
+    state=$(python3 - "$DB_NAME" <<'PY'
+import os
+import sys
+
+import psycopg
+from psycopg import sql
+
+name = sys.argv[1]
+base = os.environ['TRYTOND_DATABASE__URI'].rstrip('/')
+with psycopg.connect(base + '/postgres', autocommit=True) as conn:
+    if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s",
+            (name,)).fetchone():
+        conn.execute(sql.SQL(
+                "CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0"
+                ).format(sql.Identifier(name)))
+with psycopg.connect(base + '/' + name) as conn:
+    found, = conn.execute("SELECT to_regclass('ir_module')").fetchone()
+print('update' if found else 'init')
+PY
+)
+    if [ "$state" = init ]; then
+        if [ ! -s "$TRYTONPASSFILE" ]; then
+            echo "ev-entrypoint: admin password file $TRYTONPASSFILE" \
+                "is missing or empty" >&2
+            exit 2
+        fi
+        echo "ev-entrypoint: initialising database $DB_NAME"
+        # shellcheck disable=SC2086 # EV_MODULES is a word list
+        TRYTONPASSFILE="$TRYTONPASSFILE" trytond-admin -c "$CONF" \
+            -d "$DB_NAME" --all -u $EV_MODULES --activate-dependencies \
+            --email "$ADMIN_EMAIL" -l ru </dev/null
+    else
+        echo "ev-entrypoint: updating database $DB_NAME"
+        # shellcheck disable=SC2086
+        trytond-admin -c "$CONF" -d "$DB_NAME" --all -u $EV_MODULES \
+            --activate-dependencies </dev/null
+    fi
+    ;;
+*)
+    exec "$@"
+    ;;
+esac

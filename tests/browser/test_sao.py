@@ -1,0 +1,97 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+"""The back office in a real browser: Chromium drives sao as an operator
+would, on the demo platform"""
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from ..harness import ROOT
+
+CHROMIUM = os.environ.get('CHROMIUM') or shutil.which('chromium')
+ARTIFACTS = os.path.join(ROOT, 'var', 'test-artifacts')
+# Without the networking flags Chromium keeps calling Google's services,
+# which this closed network refuses.
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
+    '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync']
+
+
+@pytest.fixture(scope='module')
+def browser():
+    assert CHROMIUM, "Chromium is needed: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(
+        viewport={'width': 1400, 'height': 900}, locale='ru-RU')
+    page = context.new_page()
+    page.errors = []
+    page.on('pageerror', lambda error: page.errors.append(str(error)))
+    yield page
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(
+        path=os.path.join(ARTIFACTS, request.node.name + '.png'))
+    context.close()
+
+
+def login(page, platform, login):
+    page.goto(platform.url + '/')
+    user = page.locator('input#login')
+    expect(user).to_be_editable(timeout=30_000)
+    user.fill(login)
+    user.press('Enter')
+    password = page.locator('input[type=password]')
+    expect(password).to_be_editable(timeout=30_000)
+    password.fill(platform.logins[login])
+    password.press('Enter')
+
+
+def test_operator_runs_network_in_russian(platform, page):
+    "The operator logs in, opens the stations in Russian, sees connectors"
+    login(page, platform, 'operator')
+    root = page.get_by_text('Электрозарядная сеть', exact=True)
+    expect(root).to_be_visible(timeout=20_000)
+    root.dblclick()
+    page.get_by_text('Зарядные станции', exact=True).first.dblclick()
+
+    # The list shows the demo stations with their identities.
+    row = page.get_by_text('VZ-MSK-001', exact=True)
+    expect(row).to_be_visible(timeout=20_000)
+    expect(page.get_by_text('NE-SPB-001', exact=True)).to_be_visible()
+
+    row.dblclick()
+    form = page.locator('.form')
+    expect(form.get_by_text('Идентификатор OCPP')).to_be_visible(
+        timeout=20_000)
+    expect(form.get_by_text('Партнёр-владелец')).to_be_visible()
+    connectors = form.locator('table tbody tr:has-text("Свободен")')
+    expect(connectors).to_have_count(3)
+    for type_ in ['CCS Combo 2', 'CHAdeMO', 'Type 2']:
+        expect(form.get_by_text(type_, exact=True)).to_be_visible()
+    assert page.errors == []
+
+
+def test_partner_technician_sees_reset_not_disconnect(platform, page):
+    "Buttons follow the roles: a technician may reset, not disconnect"
+    login(page, platform, 'nevaenergy')
+    root = page.get_by_text('Электрозарядная сеть', exact=True)
+    expect(root).to_be_visible(timeout=20_000)
+    root.dblclick()
+    page.get_by_text('Зарядные станции', exact=True).first.dblclick()
+    row = page.get_by_text('NE-SPB-002', exact=True)
+    expect(row).to_be_visible(timeout=20_000)
+    row.dblclick()
+    form = page.locator('.form')
+    expect(form.get_by_role('button', name='Перезагрузить')).to_be_enabled(
+        timeout=20_000)
+    expect(form.get_by_role('button', name='Отключить')).to_be_disabled()
+    assert page.errors == []
