@@ -48,9 +48,17 @@ def login(page, platform, login):
     user = page.locator('input#login')
     expect(user).to_be_editable(timeout=30_000)
     user.fill(login)
-    user.press('Enter')
     password = page.locator('input[type=password]')
-    expect(password).to_be_editable(timeout=30_000)
+    # sao may still be wiring the dialog when the page looks ready: a
+    # press that came too early is answered by pressing again.
+    for attempt in range(3):
+        page.get_by_role('button', name='Login').click()
+        try:
+            expect(password).to_be_editable(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     password.fill(platform.logins[login])
     password.press('Enter')
 
