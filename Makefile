@@ -22,7 +22,8 @@ PYTEST_ARGS ?=
 # with a pyproject.toml. Tryton modules to activate in the demo: every
 # addons/ev_* folder with a tryton.cfg (ev_partner, ev_station now; ev_tariff,
 # ev_billing, ev_portal_pwa later are picked up automatically).
-ADDON_PYPROJECTS := $(sort $(wildcard addons/ev_*/pyproject.toml))
+ADDON_PYPROJECTS := $(sort $(wildcard addons/ev_*/pyproject.toml)) \
+	ocpp_daemon/pyproject.toml
 EV_MODULES := $(sort $(patsubst addons/%/tryton.cfg,%,\
 	$(wildcard addons/ev_*/tryton.cfg)))
 LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon conftest.py)

@@ -61,9 +61,14 @@ class Platform:
                 del self.env[name]
 
     def _run(self, *args, **kwargs):
-        return subprocess.run(args, env=self.env, cwd=ROOT, check=True,
+        result = subprocess.run(args, env=self.env, cwd=ROOT,
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
             **kwargs)
+        if result.returncode:
+            raise RuntimeError('%s failed (%s):\n%s' % (
+                    os.path.basename(args[0]), result.returncode,
+                    (result.stdout + result.stderr)[-3000:]))
+        return result
 
     def create(self):
         "Create the database, activate every ev module and load the demo"

@@ -1,0 +1,3 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+"The way into Tryton: the ev.ocpp.gateway facade over JSON-RPC"

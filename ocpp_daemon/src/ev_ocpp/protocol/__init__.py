@@ -1,0 +1,3 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+"OCPP 1.6J and 2.0.1 on the central system side"
