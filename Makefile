@@ -26,7 +26,7 @@ ADDON_PYPROJECTS := $(sort $(wildcard addons/ev_*/pyproject.toml)) \
 	ocpp_daemon/pyproject.toml
 EV_MODULES := $(sort $(patsubst addons/%/tryton.cfg,%,\
 	$(wildcard addons/ev_*/tryton.cfg)))
-LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon conftest.py)
+LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon bench conftest.py)
 
 VENV_STAMP := var/venv.stamp
 

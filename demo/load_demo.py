@@ -8,7 +8,8 @@ Three partners, a dozen stations in Moscow and Saint Petersburg, clients with
 their ID tags, finished and running charging sessions, and one back-office
 user per role. The users' passwords are generated here and written, with the
 logins, to var/demo-logins.txt; the charger passwords of the stations to
-var/demo-chargers.json (for the charge point simulator). Neither is ever
+var/demo-chargers.json (for the charge point simulator) and the password of
+the OCPP daemon's technical user to var/demo-ocpp-password. None is ever
 committed. Running it on a database that already has the demo does nothing.
 """
 import argparse
@@ -148,8 +149,9 @@ def main():
             print("demo: the demo data is already loaded")
             return
         logins = demo.load()
+        ocpp_password = demo.set_ocpp_password()
         transaction.commit()
-    write_outputs(args.output, logins, demo.charger_passwords)
+    write_outputs(args.output, logins, demo.charger_passwords, ocpp_password)
 
 
 class Demo:
@@ -177,6 +179,16 @@ class Demo:
             self.create_sessions()
             self.create_events()
         return logins
+
+    def set_ocpp_password(self):
+        "Give the OCPP daemon's technical user a password; return it"
+        User = self.pool.get('res.user')
+        users = User.search([('login', '=', 'ocpp')])
+        if not users:
+            return None
+        password = secrets.token_urlsafe(24)
+        User.write(users, {'password': password})
+        return password
 
     def set_languages(self):
         pool = self.pool
@@ -441,7 +453,7 @@ class Demo:
         Event.save(events)
 
 
-def write_outputs(var, logins, charger_passwords):
+def write_outputs(var, logins, charger_passwords, ocpp_password=None):
     os.makedirs(var, exist_ok=True)
     old_umask = os.umask(0o077)
     try:
@@ -456,6 +468,9 @@ def write_outputs(var, logins, charger_passwords):
                 fp.write(line + '\n')
         with open(os.path.join(var, 'demo-chargers.json'), 'w') as fp:
             json.dump(charger_passwords, fp, indent=2, sort_keys=True)
+        if ocpp_password:
+            with open(os.path.join(var, 'demo-ocpp-password'), 'w') as fp:
+                fp.write(ocpp_password + '\n')
     finally:
         os.umask(old_umask)
     print("demo: demo data loaded; logins in %s" % path)

@@ -79,8 +79,9 @@ class Platform:
             self._pg_execute('CREATE DATABASE "%s" ENCODING \'UTF8\' '
                 'TEMPLATE template0' % self.database)
         password_file = os.path.join(self.folder, 'admin-password')
+        self.admin_password = 'admin-%s' % uuid.uuid4().hex
         with open(password_file, 'w') as fp:
-            fp.write('admin-%s\n' % uuid.uuid4().hex)
+            fp.write(self.admin_password + '\n')
         self.env['TRYTONPASSFILE'] = password_file
         self._run(os.path.join(BIN, 'trytond-admin'), '-c', self.config,
             '-d', self.database, '--all', '-u', *MODULES,
@@ -190,3 +191,76 @@ class RPC:
         "Call a model method with the user's context as last argument"
         return self.call('model.%s.%s' % (model, method),
             *params, self.context)
+
+
+class Daemon:
+    "The OCPP daemon as a process, connected to a running Platform"
+
+    def __init__(self, platform, name='daemon-1', **settings):
+        self.platform = platform
+        self.name = name
+        self.port = free_port()
+        self.url = 'ws://127.0.0.1:%s/' % self.port
+        self.process = None
+        self.log_path = os.path.join(platform.folder, name + '.log')
+        self.env = dict(platform.env)
+        values = {
+            'port': self.port,
+            'daemon': name,
+            'tryton_url': platform.url,
+            'database': platform.database,
+            'user': 'ocpp',
+            'password_file': os.path.join(
+                platform.folder, 'demo-ocpp-password'),
+            'outbox_path': os.path.join(platform.folder, name + '.sqlite'),
+            'command_poll_interval': '0.1',
+            'command_timeout': '5',
+            'ping_interval': '5',
+            'ping_timeout': '5',
+            'log_level': 'INFO',
+            }
+        values.update(settings)
+        for key, value in values.items():
+            self.env['EV_OCPP_' + key.upper()] = str(value)
+
+    def start(self):
+        self.log = open(self.log_path, 'a')
+        self.process = subprocess.Popen(
+            [os.path.join(BIN, 'ev-ocpp')], env=self.env, cwd=ROOT,
+            stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('ev-ocpp exited:\n' + self.read_log())
+            try:
+                health = requests.get('http://127.0.0.1:%s/healthz'
+                    % self.port, timeout=2)
+                if health.status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError('ev-ocpp did not start:\n' + self.read_log())
+
+    def health(self):
+        return requests.get(
+            'http://127.0.0.1:%s/healthz' % self.port, timeout=5).json()
+
+    def read_log(self):
+        with open(self.log_path) as fp:
+            return fp.read()[-5000:]
+
+    def stop(self, kill=False):
+        "Stop with SIGTERM (graceful), or SIGKILL to simulate a crash"
+        if self.process and self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode if self.process else None
