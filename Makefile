@@ -5,6 +5,7 @@
 #   make demo-reset   same, from a fresh database
 #   make test         whole test suite on SQLite (DB=postgresql for PostgreSQL)
 #   make lint         flake8
+#   make bench-ocpp   OCPP benchmark on PostgreSQL (docs/benchmarks.md)
 # See README.md.
 
 SHELL := /bin/bash
@@ -30,7 +31,7 @@ LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon bench conftest.py)
 
 VENV_STAMP := var/venv.stamp
 
-.PHONY: help venv sao demo demo-reset test lint clean distclean
+.PHONY: help venv sao demo demo-reset test lint clean distclean bench-ocpp
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -68,6 +69,13 @@ test: export DB := $(DB)
 test: export PYTEST_ARGS := $(PYTEST_ARGS)
 test: venv sao
 	scripts/test.sh
+
+# The OCPP benchmark (docs/benchmarks.md), on PostgreSQL. Not a test: it
+# measures. BENCH_ARGS='--chargers 10000 --active 500' for the full run.
+BENCH_ARGS ?=
+bench-ocpp: venv sao
+	TRYTOND_DATABASE_URI=$$(scripts/pg.sh) $(VENV)/bin/python \
+		bench/ocpp_bench.py --output var/bench-ocpp.json $(BENCH_ARGS)
 
 # Tryton's flake8 ignore list lives in .flake8.
 lint: venv
