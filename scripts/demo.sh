@@ -103,5 +103,45 @@ echo " from scratch with 'make demo-reset'"
 echo "================================================================"
 echo
 
+OCPP_PORT=${DEMO_OCPP_PORT:-9000}
+pids=()
+cleanup() {
+    trap - EXIT INT TERM
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
 # -d preloads the database (also avoids the trytond 8.0.12 login bug).
-exec "$VENV_BIN/trytond" -c "${CONF[@]}" -d "$DB"
+"$VENV_BIN/trytond" -c "${CONF[@]}" -d "$DB" &
+pids+=($!)
+for _ in $(seq 100); do
+    "$PYTHON" -c 'import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=1)' "$URL" 2>/dev/null && break
+    sleep 0.2
+done
+
+# The OCPP daemon: chargers connect to ws://127.0.0.1:$OCPP_PORT/<identity>.
+if [ -f var/demo-ocpp-password ] && [ -x "$VENV_BIN/ev-ocpp" ]; then
+    EV_OCPP_PORT=$OCPP_PORT EV_OCPP_DAEMON=demo EV_OCPP_DATABASE=$DB \
+    EV_OCPP_TRYTON_URL=${URL%/} \
+    EV_OCPP_PASSWORD_FILE=$ROOT/var/demo-ocpp-password \
+    EV_OCPP_OUTBOX_PATH=$ROOT/var/ocpp-outbox.sqlite \
+        "$VENV_BIN/ev-ocpp" >var/ocpp-daemon.log 2>&1 &
+    pids+=($!)
+    echo "demo: OCPP daemon on ws://127.0.0.1:$OCPP_PORT/ (log var/ocpp-daemon.log)"
+    # A few demo stations stay alive, so the back office shows live data.
+    if [ -f var/demo-chargers.json ] && "$PYTHON" -c 'import ev_ocpp.simulator' 2>/dev/null; then
+        "$PYTHON" -c 'import json, sys
+chargers = json.load(open("var/demo-chargers.json"))
+live = {k: v for k, v in sorted(chargers.items()) if k != "NE-SPB-004"}
+json.dump(dict(list(live.items())[:6]), sys.stdout)' > var/demo-live-chargers.json
+        sleep 1
+        "$PYTHON" -m ev_ocpp.simulator --url "ws://127.0.0.1:$OCPP_PORT" \
+            --keep-alive var/demo-live-chargers.json \
+            >var/ocpp-simulator.log 2>&1 &
+        pids+=($!)
+        echo "demo: simulated chargers keep 6 stations alive (log var/ocpp-simulator.log)"
+    fi
+fi
+wait "${pids[0]}"

@@ -101,8 +101,9 @@ def utc(timestamp=None):
         return utc()
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).isoformat(
-        timespec='seconds').replace('+00:00', 'Z')
+    # The charger's own precision is kept: idempotency keys are built on it.
+    return value.astimezone(dt.timezone.utc).isoformat().replace(
+        '+00:00', 'Z')
 
 
 def now():

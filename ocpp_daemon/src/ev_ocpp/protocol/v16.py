@@ -75,7 +75,9 @@ class CentralSystem16(SessionMixin, ChargePoint):
             **kwargs):
         samples = mapping.samples(meter_value)
         if transaction_id is not None and samples:
-            key = 'mv:%s:%s' % (transaction_id, samples[0]['at'])
+            # Two readings in one second differ by their register.
+            key = 'mv:%s:%s:%s' % (transaction_id, samples[-1]['at'],
+                mapping.last_energy(samples))
             self.record('meter_values', self.id, key, str(transaction_id),
                 connector_id, samples)
         return call_result.MeterValues()
