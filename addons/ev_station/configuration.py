@@ -28,6 +28,18 @@ class Configuration(metaclass=PoolMeta):
         "Offline after (s)", required=True,
         domain=[('offline_timeout', '>', 0)],
         help="A station not heard from for this long counts as offline.")
+    ocpp_transaction_sequence = fields.Many2One(
+        'ir.sequence.strict', "OCPP Transaction Sequence", required=True,
+        domain=[
+            ('sequence_type', '=',
+                Id('ev_station', 'sequence_type_ocpp_transaction')),
+            ],
+        help="Hands out the transaction ids of OCPP 1.6 chargers to the "
+        "OCPP daemons.")
+    default_connector_type = fields.Many2One(
+        'ev.connector.type', "Default Connector Type", required=True,
+        help="The type given to a connector that a charger reports and the "
+        "platform does not know.")
     command_timeout = fields.Integer(
         "Command Timeout (s)", required=True,
         domain=[('command_timeout', '>', 0)],
@@ -39,6 +51,24 @@ class Configuration(metaclass=PoolMeta):
         ModelData = pool.get('ir.model.data')
         try:
             return ModelData.get_id('ev_station', 'sequence_session')
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_ocpp_transaction_sequence(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('ev_station', 'sequence_ocpp_transaction')
+        except KeyError:
+            return None
+
+    @classmethod
+    def default_default_connector_type(cls):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        try:
+            return ModelData.get_id('ev_station', 'connector_type_type2')
         except KeyError:
             return None
 

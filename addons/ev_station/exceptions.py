@@ -2,6 +2,7 @@
 # top level of this repository holds the copyright notices and license terms.
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError, ValidationError
+from trytond.transaction import TransactionError
 
 
 class StationValidationError(ValidationError):
@@ -30,3 +31,26 @@ class CommandModificationError(AccessError):
 
 class StationCommandError(UserError):
     pass
+
+
+class GatewayStationError(UserError):
+    pass
+
+
+class GatewayArgumentError(UserError):
+    pass
+
+
+class GatewayCommandError(UserError):
+    pass
+
+
+class GatewayConfigurationError(UserError):
+    pass
+
+
+class ConcurrentInsertError(TransactionError):
+    "A concurrent transaction inserted the same unique row first"
+    # Not a user error: the dispatcher (like with_transaction and the
+    # worker) rolls back and runs the call again on a TransactionError, and
+    # the new snapshot sees the committed row.

@@ -220,6 +220,12 @@ class Session(Workflow, ModelSQL, ModelView):
             return self.energy_wh
         return max(reading - self.meter_start, 0)
 
+    def add_anomaly(self, text):
+        "Add text to the anomaly of the session unless it is there"
+        lines = (getattr(self, 'anomaly', None) or '').splitlines()
+        if text not in lines:
+            self.anomaly = '\n'.join(lines + [text])
+
     @classmethod
     @Workflow.transition('active')
     def start(cls, sessions, at=None, meter_start=None,
@@ -250,9 +256,9 @@ class Session(Workflow, ModelSQL, ModelView):
                     and session.meter_stop < session.meter_start):
                 # A register that went backwards is a charger fault (or a
                 # meter swap): keep what was sent, bill nothing for it.
-                session.anomaly = gettext(
-                    'ev_station.msg_session_meter_backwards',
-                    start=session.meter_start, stop=session.meter_stop)
+                session.add_anomaly(gettext(
+                        'ev_station.msg_session_meter_backwards',
+                        start=session.meter_start, stop=session.meter_stop))
             session.energy_wh = session.compute_energy()
         cls.save(sessions)
 

@@ -43,9 +43,14 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         states=_states,
         help="The charge point identity: the last segment of the URL the "
         "charger connects to, and its user name for authentication.")
+    # Not required in draft: a charger that registers itself on its first
+    # connection has no known owner yet.
     partner = fields.Many2One(
-        'party.party', "Owner Partner", required=True, ondelete='RESTRICT',
+        'party.party', "Owner Partner", ondelete='RESTRICT',
         domain=[('ev_partner', '=', True)],
+        states={
+            'required': Eval('state') != 'draft',
+            },
         context={
             'company': Eval('company', -1),
             },
@@ -106,6 +111,9 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
             ], "Registration", required=True, readonly=True, sort=False,
         help="The answer the charger gets to its BootNotification.")
     online = fields.Boolean("Online", readonly=True)
+    ocpp_daemon = fields.Char(
+        "OCPP Daemon", readonly=True,
+        help="The OCPP daemon that holds the charger's connection.")
     last_seen_at = fields.DateTime("Last Seen at", readonly=True)
     heartbeat_interval = fields.Integer(
         "Heartbeat Interval (s)",
@@ -126,6 +134,8 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         'ev.station.event', 'station', "Events", readonly=True)
     commands = fields.One2Many(
         'ev.station.command', 'station', "Commands", readonly=True)
+    ocpp_messages = fields.One2Many(
+        'ev.ocpp.message', 'station', "OCPP Messages", readonly=True)
     note = fields.Text("Note")
 
     del _states
@@ -331,7 +341,8 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         for name in [
                 'state', 'registration_status', 'online', 'last_seen_at',
                 'vendor', 'model', 'serial_number', 'firmware_version',
-                'ocpp_version', 'password_hash', 'events', 'commands']:
+                'ocpp_version', 'ocpp_daemon', 'password_hash', 'events',
+                'commands', 'ocpp_messages']:
             default.setdefault(name)
         return super().copy(stations, default=default)
 
