@@ -7,6 +7,7 @@ The database backend follows TRYTOND_DATABASE_URI, as `make test` sets it:
 SQLite by default, PostgreSQL with `make test DB=postgresql`.
 """
 import base64
+import json
 import os
 import shutil
 import socket
@@ -95,6 +96,11 @@ class Platform:
             for line in fp:
                 login, password = line.split()[:2]
                 self.logins[login] = password
+
+    def charger_passwords(self):
+        "Return the demo stations' charger passwords by identity"
+        with open(os.path.join(self.folder, 'demo-chargers.json')) as fp:
+            return json.load(fp)
 
     def start(self):
         log = open(os.path.join(self.folder, 'trytond.log'), 'w')

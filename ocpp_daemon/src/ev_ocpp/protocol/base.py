@@ -140,7 +140,7 @@ class SessionMixin:
             # Broken JSON may still start like a CALL: answer its id.
             if match := _CALL_ID.match(str(raw_msg)):
                 unique_id = match.group(1)
-        code = self.error_codes.get(error.code, error.code)
+        code = error.code = self.error_codes.get(error.code, error.code)
         metrics.MESSAGES.labels(self.version, 'unknown', 'in', code).inc()
         logger.warning('invalid frame: %s', code, extra=self.log_extra())
         self.record_protocol_error(None, error, raw_msg)
