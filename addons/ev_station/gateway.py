@@ -513,6 +513,7 @@ class Gateway(ModelView):
             cls._missing('pending_commands', 'daemon')
         if not isinstance(limit, int) or not 0 < limit <= MAX_COMMANDS:
             limit = DEFAULT_COMMANDS
+        cls._orphan_commands()
         commands = Command.search([
                 ('state', '=', 'pending'),
                 ('station.ocpp_daemon', '=', daemon),
@@ -533,6 +534,20 @@ class Gateway(ModelView):
                         if command.session else None),
                     })
         return result
+
+    @classmethod
+    def _orphan_commands(cls):
+        "Answer not connected the pending commands no daemon holds"
+        pool = Pool()
+        Command = pool.get('ev.station.command')
+        # Only the daemon that holds a charger picks up its commands: the
+        # commands of a station that no daemon holds would wait forever.
+        commands = Command.search([
+                ('state', '=', 'pending'),
+                ('station.ocpp_daemon', '=', None),
+                ])
+        if commands:
+            Command.set_result(commands, 'not_connected')
 
     @classmethod
     @gateway('write')
@@ -602,13 +617,15 @@ class Gateway(ModelView):
         """Run work(station) once for the station and key
 
         The first call stores the result in ev.ocpp.message; a replay with
-        the same key returns it and changes nothing.
+        the same key returns it and changes nothing. A call without key
+        (a live call the daemon does not retry, like a boot) is done every
+        time.
         """
         pool = Pool()
         Message = pool.get('ev.ocpp.message')
         station = cls._station(identity)
-        if not key:
-            cls._missing(action, 'key')
+        if key is None or key == '':
+            return work(station)
         message, new = Message.claim(station, str(key), action, payload)
         if not new:
             if message.action != action:

@@ -319,8 +319,13 @@ class GatewayTestCase(GatewayMixin, unittest.TestCase):
             self.assertEqual(Gateway.boot('CP-001', 'boot-2', iso(T0), {})[
                     'registration_status'], 'rejected')
 
-            with self.assertRaises(UserError):
-                Gateway.boot('CP-001', None, iso(T0), {})
+            # Without a key (a live boot), the call is done every time.
+            for _ in range(2):
+                self.assertEqual(Gateway.boot('CP-001', None, iso(T0), {})[
+                        'registration_status'], 'rejected')
+            self.assertEqual(self.count('ev.station.event',
+                    [('kind', '=', 'boot')]), 4)
+            self.assertEqual(self.count('ev.ocpp.message'), 2)
             with self.assertRaises(UserError):
                 Gateway.boot('NOPE', 'boot-3', iso(T0), {})
 
@@ -859,6 +864,18 @@ class GatewayTestCase(GatewayMixin, unittest.TestCase):
             command, = Gateway.pending_commands('d2', None)
             self.assertEqual((command['connector'], command['evse']), (1, 2))
             self.assertEqual(Gateway.pending_commands('d3', 10), [])
+
+            # The commands of a station no daemon holds are not connected.
+            orphan = self.station('CP-003')
+            Connector.unlock([orphan.connectors[0]])
+            Gateway.pending_commands('d1', 10)
+            command, = Command.search([('station', '=', orphan.id)])
+            self.assertEqual(command.state, 'not_connected')
+            self.assertTrue(command.answered_at)
+            Gateway.disconnect('CP-002', 'd2', None)
+            self.assertEqual(Gateway.pending_commands('d2', 10), [])
+            self.assertEqual(
+                len(Command.search([('state', '=', 'not_connected')])), 2)
 
             # Once sent, a command is no longer pending.
             Gateway.command_result(unlock['id'], 'sent', None, None, 'd1')
