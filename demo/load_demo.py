@@ -136,21 +136,32 @@ def main():
     from trytond import config
     config.update_etc(args.config)
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import Transaction, TransactionError
 
     now = (dt.datetime.fromisoformat(args.now) if args.now
         else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     now = now.replace(second=0, microsecond=0)
     Pool(args.database).init()
-    with Transaction().start(args.database, 0, context={
-                'language': 'en', 'active_test': False}) as transaction:
-        demo = Demo(Pool(), now)
-        if demo.exists():
-            print("demo: the demo data is already loaded")
-            return
-        logins = demo.load()
-        ocpp_password = demo.set_ocpp_password()
-        transaction.commit()
+    # Like trytond's dispatcher: a strict sequence asks for its record to be
+    # locked from the start of the transaction, which then starts again.
+    extras = {}
+    while True:
+        with Transaction().start(args.database, 0, context={
+                    'language': 'en', 'active_test': False},
+                **extras) as transaction:
+            demo = Demo(Pool(), now)
+            if demo.exists():
+                print("demo: the demo data is already loaded")
+                return
+            try:
+                logins = demo.load()
+                ocpp_password = demo.set_ocpp_password()
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            transaction.commit()
+        break
     write_outputs(args.output, logins, demo.charger_passwords, ocpp_password)
 
 
@@ -187,7 +198,12 @@ class Demo:
         if not users:
             return None
         password = secrets.token_urlsafe(24)
-        User.write(users, {'password': password})
+        # Its company: a charger registered as pending belongs to it.
+        User.write(users, {
+                'password': password,
+                'companies': [('add', [self.company.id])],
+                'company': self.company.id,
+                })
         return password
 
     def set_languages(self):
@@ -359,7 +375,9 @@ class Demo:
         Connector = pool.get('ev.connector')
         tags = [t for c in self.clients for t in c.ev_id_tags
             if t.status == 'accepted' and t.kind == 'rfid']
-        transaction = 1000
+        # The references come from the sequence the OCPP daemon draws its
+        # 1.6 transaction ids from, so that a real session never reuses one.
+        sequence = pool.get('ev.configuration')(1).ocpp_transaction_sequence
         for station in self.stations:
             if not station.online:
                 continue
@@ -376,19 +394,17 @@ class Demo:
                 power_w = int(min(connector.max_power, Decimal(
                                 RNG.choice([11, 22, 50, 90, 120])))
                     * 1000 * Decimal('0.85'))
-                transaction += 1
                 self._session(connector, tag, start, minutes, power_w,
-                    meter, str(transaction), finished=True)
+                    meter, sequence.get(), finished=True)
         # Two drivers charge right now.
         for station, connector_index, tag in [
                 (self.stations[1], 0, tags[0]),
                 (self.stations[4], 1, tags[1])]:
             connector = station.connectors[connector_index]
             start = self.now - dt.timedelta(minutes=35)
-            transaction += 1
             meter = {connector.id: RNG.randrange(100_000, 5_000_000)}
             self._session(connector, tag, start, 35, 95_000, meter,
-                str(transaction), finished=False)
+                sequence.get(), finished=False)
             Connector.set_status([connector], 'charging', at=start)
 
     def _session(self, connector, tag, start, minutes, power_w, meter,

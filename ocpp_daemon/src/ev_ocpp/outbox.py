@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS message (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS message_live ON message (dead, id);
+CREATE TABLE IF NOT EXISTS started (
+    key TEXT PRIMARY KEY,
+    transaction_id INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS started_created ON started (created);
 CREATE TABLE IF NOT EXISTS transaction_range (
     first INTEGER NOT NULL,
     last INTEGER NOT NULL
@@ -104,6 +110,22 @@ class Outbox:
             'ORDER BY id').fetchall()
 
     # 1.6 transaction ids
+
+    def started(self, key):
+        "Return the transaction id given to the start with key, or None"
+        row = self.db.execute(
+            'SELECT transaction_id FROM started WHERE key = ?',
+            (key,)).fetchone()
+        return row[0] if row else None
+
+    def start(self, key, transaction_id):
+        "Remember the id given to a start, for the charger's retries"
+        # A retry comes within minutes; a week is plenty.
+        self.db.execute('DELETE FROM started WHERE created < ?',
+            (time.time() - 7 * 24 * 3600,))
+        self.db.execute(
+            'INSERT OR REPLACE INTO started (key, transaction_id, created) '
+            'VALUES (?, ?, ?)', (key, transaction_id, time.time()))
 
     def add_transaction_range(self, first, last):
         self.db.execute(

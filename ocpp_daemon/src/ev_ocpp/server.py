@@ -103,8 +103,11 @@ class Endpoint:
         remote = connection.remote_address[0] if (
             connection.remote_address) else None
         try:
+            # As a dict: trytond logs positional arguments at INFO, except
+            # the values of keys named like 'password'.
             result = await self.app.backend.call('connect', identity,
-                password, self.config.daemon, version[len('ocpp'):], remote)
+                {'password': password}, self.config.daemon,
+                version[len('ocpp'):], remote)
         except BackendUnavailable:
             metrics.REFUSED.labels('backend').inc()
             return respond(http.HTTPStatus.SERVICE_UNAVAILABLE,

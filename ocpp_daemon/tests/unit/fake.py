@@ -32,7 +32,7 @@ class FakeGateway:
             raise BackendUnavailable('down')
         self.calls.append((method, args))
         if method == 'connect':
-            identity, password = args[:2]
+            identity, password = args[0], args[1]['password']
             if identity == 'UNKNOWN':
                 return {'accepted': False, 'reason': 'unknown'}
             if password != 'pw':

@@ -66,6 +66,26 @@ def test_session_16_goes_through_outbox(tmp_path):
     assert stop[3:6] == ('1', 4000, 'ev_disconnected')
 
 
+def test_retried_start_gets_same_id(tmp_path):
+    "A StartTransaction the charger sends again gets the same id back"
+    async def scenario():
+        async with daemon(tmp_path) as (app, url):
+            ws, cp, task = await client(url, 'CP1', CP16, 'ocpp1.6')
+            payload = call16.StartTransaction(connector_id=1, id_tag='TAG',
+                meter_start=5, timestamp='2026-11-27T10:00:00Z')
+            first = await cp.call(payload)
+            again = await cp.call(payload)
+            other = await cp.call(call16.StartTransaction(connector_id=2,
+                    id_tag='TAG', meter_start=5,
+                    timestamp='2026-11-27T10:00:00Z'))
+            task.cancel()
+            await ws.close()
+            return first, again, other
+    first, again, other = asyncio.run(scenario())
+    assert first.transaction_id == again.transaction_id
+    assert other.transaction_id != first.transaction_id
+
+
 def test_tryton_down_start_answered_then_delivered(tmp_path):
     "With Tryton down the charger still gets its answer; nothing is lost"
     async def scenario():

@@ -73,6 +73,7 @@ class SessionMixin:
         self.limiter = RateLimiter(
             self.config.rate_limit, self.config.rate_burst)
         self.boot_info = {}
+        self.seen_at = 0
 
     def log_extra(self, **extra):
         extra.update(cp_id=self.id, ocpp_version=self.version)
@@ -160,6 +161,13 @@ class SessionMixin:
     def record(self, method, *args):
         "Keep a call in the outbox: it reaches Tryton even if it is down"
         return self.outbox.put(method, args)
+
+    def seen(self, at):
+        "Tell Tryton the charger is alive, at most once per seen_interval"
+        now = time.monotonic()
+        if now - self.seen_at >= self.config.seen_interval:
+            self.seen_at = now
+            self.notify('heartbeat', self.id, at)
 
     def notify(self, method, *args):
         "Deliver a call whose loss would not cost money, in the background"

@@ -39,7 +39,7 @@ class CentralSystem16(SessionMixin, ChargePoint):
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs):
-        self.notify('heartbeat', self.id, mapping.now())
+        self.seen(mapping.now())
         return call_result.Heartbeat(current_time=mapping.now())
 
     @on(Action.authorize)
@@ -59,11 +59,17 @@ class CentralSystem16(SessionMixin, ChargePoint):
     async def on_start_transaction(self, connector_id, id_tag, meter_start,
             timestamp, **kwargs):
         result = await self.authorize_tag(id_tag)
-        transaction_id = await self.app.transaction_id()
         at = mapping.utc(timestamp)
         # Stable across the charger's retries of the same start, so that
-        # Tryton records it once.
-        key = 'start:%s:%s:%s' % (connector_id, at, meter_start)
+        # Tryton records it once, and the retry gets the same id back.
+        key = 'start:%s:%s:%s:%s' % (self.id, connector_id, at, meter_start)
+        transaction_id = self.outbox.started(key)
+        if transaction_id is not None:
+            return call_result.StartTransaction(
+                transaction_id=transaction_id,
+                id_tag_info=self._id_tag_info(result))
+        transaction_id = await self.app.transaction_id()
+        self.outbox.start(key, transaction_id)
         self.record('start_transaction', self.id, key, at, connector_id,
             connector_id, id_tag, meter_start, str(transaction_id))
         return call_result.StartTransaction(

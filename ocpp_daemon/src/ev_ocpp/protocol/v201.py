@@ -41,7 +41,7 @@ class CentralSystem201(SessionMixin, ChargePoint):
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs):
-        self.notify('heartbeat', self.id, mapping.now())
+        self.seen(mapping.now())
         return call_result.Heartbeat(current_time=mapping.now())
 
     @on(Action.authorize)
@@ -86,9 +86,11 @@ class CentralSystem201(SessionMixin, ChargePoint):
         if id_tag and event_type != 'Ended':
             result = await self.authorize_tag(id_tag)
         if event_type == 'Started':
-            meter_start = mapping.last_energy(samples)
+            # None when the station sent no reading: Tryton then starts the
+            # session at its first register, not at zero.
             self.record('start_transaction', self.id, key, at, connector,
-                evse_id, id_tag, meter_start or 0, transaction_ref)
+                evse_id, id_tag, mapping.last_energy(samples),
+                transaction_ref)
             if samples:
                 self.record('meter_values', self.id, key + ':mv',
                     transaction_ref, connector, samples)
