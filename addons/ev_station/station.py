@@ -1,6 +1,9 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
+import collections
+import hashlib
 import re
+import threading
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -18,6 +21,11 @@ from .exceptions import StationDeleteError, StationValidationError
 # the 1.6 security whitepaper §2.1 limit it to 48 unreserved URL characters
 # (RFC 3986), so no ':' can break the Basic credentials.
 IDENTITY_RE = re.compile(r'^[A-Za-z0-9._~*-]{1,48}$')
+
+# The charger passwords recently verified, see Station.check_password.
+VERIFIED_SIZE = 50_000
+_VERIFIED = collections.OrderedDict()
+_VERIFIED_LOCK = threading.Lock()
 
 OCPP_VERSIONS = [
     (None, ""),
@@ -266,7 +274,22 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         password_hash = self._password_hash()
         if not password_hash or not password:
             return False
+        # argon2 costs tens of milliseconds on purpose; a fleet of chargers
+        # reconnecting after an outage would queue behind it. A match is
+        # remembered, keyed on the stored hash (a new password is a new key)
+        # and a digest of the password; a mismatch always pays in full.
+        key = (password_hash,
+            hashlib.sha256(password.encode('utf-8')).digest())
+        with _VERIFIED_LOCK:
+            if key in _VERIFIED:
+                _VERIFIED.move_to_end(key)
+                return True
         valid, _ = User.check_password(password, password_hash)
+        if valid:
+            with _VERIFIED_LOCK:
+                _VERIFIED[key] = True
+                while len(_VERIFIED) > VERIFIED_SIZE:
+                    _VERIFIED.popitem(last=False)
         return valid
 
     @classmethod
