@@ -113,7 +113,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # -d preloads the database (also avoids the trytond 8.0.12 login bug).
-"$VENV_BIN/trytond" -c "${CONF[@]}" -d "$DB" &
+"$VENV_BIN/trytond" -c "${CONF[@]}" -d "$DB" --logconf demo/logging.conf &
 pids+=($!)
 for _ in $(seq 100); do
     "$PYTHON" -c 'import sys, urllib.request
