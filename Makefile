@@ -60,7 +60,7 @@ demo: venv sao
 	EV_MODULES="$(EV_MODULES)" scripts/demo.sh
 
 demo-reset:
-	rm -f var/db/demo.sqlite var/db/demo.sqlite-* var/demo-*
+	rm -f var/db/demo.sqlite var/db/demo.sqlite-* var/demo-* var/ocpp-outbox.sqlite*
 	$(MAKE) demo
 
 # DB and PYTEST_ARGS reach scripts/test.sh through the environment, so

@@ -107,7 +107,7 @@ class App:
                 loop.add_signal_handler(signum, self.stop)
             except (NotImplementedError, RuntimeError):
                 pass
-        metrics.serve(self.config.metrics_port, self.config.host)
+        metrics.serve(self.config.metrics_port, self.config.metrics_host)
         if self.outbox.transaction_ids_left() < (
                 self.config.transaction_id_block // 2):
             await self.refill_transaction_ids()

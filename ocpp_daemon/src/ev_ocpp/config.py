@@ -51,6 +51,8 @@ class Config:
     transaction_id_block: int = 1000
     shutdown_timeout: float = 10.0
     metrics_port: int = 0
+    # Metrics stay on loopback unless asked: they are not for the chargers.
+    metrics_host: str = '127.0.0.1'
     log_level: str = 'INFO'
 
     def __post_init__(self):
@@ -70,6 +72,9 @@ class Config:
                 'transaction_id_block', 'backend_workers']:
             if getattr(self, name) <= 0:
                 raise ConfigError('%s must be positive' % name)
+        # The facade reserves at most 10,000 ids a call (docs/ocpp.md).
+        if self.transaction_id_block > 10_000:
+            raise ConfigError('transaction_id_block is at most 10000')
 
     @property
     def tls(self):
@@ -93,8 +98,9 @@ class Config:
                 values[field.name] = environ[name]
         # A password file keeps the secret out of the environment and of
         # the process list.
-        password_file = values.pop('password_file', None) or environ.get(
-            'EV_OCPP_PASSWORD_FILE')
+        password_file = environ.get('EV_OCPP_PASSWORD_FILE') or values.pop(
+            'password_file', None)
+        values.pop('password_file', None)
         if password_file and not values.get('password'):
             with open(password_file) as fp:
                 values['password'] = fp.read().strip()

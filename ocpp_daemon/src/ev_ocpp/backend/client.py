@@ -16,6 +16,10 @@ from .. import metrics
 logger = logging.getLogger(__name__)
 
 
+# The JSON-RPC errors that Tryton will give again for the same call.
+FINAL = {'UserError', 'UserWarning'}
+
+
 class BackendError(Exception):
     "Tryton could not be asked"
 
@@ -71,16 +75,21 @@ class Backend:
             raise BackendUnavailable(str(exception)) from exception
         if response.status_code in {401, 403}:
             return None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise BackendUnavailable('HTTP %s' % response.status_code)
         if response.status_code >= 400:
-            raise BackendRejected(['HTTP', response.status_code])
+            # A 404 is a database trytond cannot open (yet), a 5xx or 429 a
+            # server in trouble: all may pass, and giving up would lose data.
+            raise BackendUnavailable('HTTP %s' % response.status_code)
         try:
             result = response.json()
         except ValueError as exception:
             raise BackendUnavailable('invalid JSON') from exception
         if 'error' in result:
-            raise BackendRejected(result['error'])
+            error = result['error']
+            # Only the facade's own refusals are final (docs/ocpp.md); an
+            # unexpected exception in trytond is retried.
+            if isinstance(error, list) and error and error[0] in FINAL:
+                raise BackendRejected(error)
+            raise BackendUnavailable(str(error)[:500])
         return result
 
     def _login(self):
