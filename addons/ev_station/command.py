@@ -1,10 +1,12 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
+import datetime as dt
 import json
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.ev_partner.tools import utcnow
+from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
@@ -222,6 +224,24 @@ class Command(Workflow, ModelSQL, ModelView):
     @Workflow.transition('cancelled')
     def cancel(cls, commands):
         pass
+
+    @classmethod
+    def time_out(cls, now=None):
+        "End as timed out the commands nobody answered in time"
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        now = now or utcnow()
+        timeout = dt.timedelta(seconds=Configuration(1).command_timeout)
+        # A pending command waits for a daemon to pick it up, a sent one
+        # for the charger: each gets the timeout from where it stands.
+        commands = cls.search(['OR',
+                [('state', '=', 'pending'),
+                    ('requested_at', '<', now - timeout)],
+                [('state', '=', 'sent'),
+                    ('sent_at', '<', now - timeout)],
+                ])
+        if commands:
+            cls.set_result(commands, 'timed_out', at=now)
 
     @classmethod
     def set_result(cls, commands, state, response=None, error=None,

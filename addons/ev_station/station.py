@@ -1,6 +1,7 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 import collections
+import datetime as dt
 import hashlib
 import re
 import threading
@@ -418,6 +419,33 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         Command.request([
                 Command(station=s, action='reset',
                     parameters='{"type": "soft"}')
+                for s in stations])
+
+    @classmethod
+    def mark_offline(cls, now=None):
+        "Mark offline the online stations not heard from for too long"
+        # A daemon that crashed cannot say its chargers left; their
+        # silence does, and ends the commands nobody will carry out.
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        Event = pool.get('ev.station.event')
+        now = now or utcnow()
+        timeout = Configuration(1).offline_timeout
+        stations = cls.search([
+                ('online', '=', True),
+                ['OR',
+                    ('last_seen_at', '=', None),
+                    ('last_seen_at', '<',
+                        now - dt.timedelta(seconds=timeout)),
+                    ],
+                ])
+        if not stations:
+            return
+        cls.write(stations, {'online': False, 'ocpp_daemon': None})
+        Event.save([Event(station=s, kind='connection', severity='warning',
+                    occurred_at=now,
+                    description=gettext('ev_station.msg_station_silent',
+                        seconds=timeout))
                 for s in stations])
 
     @classmethod

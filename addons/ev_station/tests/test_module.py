@@ -309,6 +309,60 @@ class EvStationTestCase(
             self.assertEqual(command.state, 'pending')
 
     @with_transaction()
+    def test_mark_offline(self):
+        "Stations silent past the timeout go offline, with an event"
+        pool = Pool()
+        Station = pool.get('ev.station')
+        Event = pool.get('ev.station.event')
+        Configuration = pool.get('ev.configuration')
+        company = create_company()
+        with set_company(company):
+            timeout = Configuration(1).offline_timeout
+            silent = self._station('CP-SILENT')
+            alive = self._station('CP-ALIVE')
+            Station.write([silent], {'ocpp_daemon': 'd1'})
+            Station.set_seen([silent],
+                at=T0 - dt.timedelta(seconds=timeout + 1))
+            Station.set_seen([alive], at=T0 - dt.timedelta(seconds=10))
+
+            Station.mark_offline(now=T0)
+            self.assertFalse(silent.online)
+            self.assertIsNone(silent.ocpp_daemon)
+            self.assertTrue(alive.online)
+            event, = Event.search([('station', '=', silent.id)])
+            self.assertEqual(event.kind, 'connection')
+            self.assertIn(str(timeout), event.description)
+
+            # Once offline, the next run changes nothing.
+            Station.mark_offline(now=T0)
+            self.assertEqual(Event.search_count([]), 1)
+
+    @with_transaction()
+    def test_command_time_out(self):
+        "Commands left pending or sent past the timeout are timed out"
+        pool = Pool()
+        Command = pool.get('ev.station.command')
+        Configuration = pool.get('ev.configuration')
+        company = create_company()
+        with set_company(company):
+            timeout = dt.timedelta(
+                seconds=Configuration(1).command_timeout)
+            station = self._station()
+            old, sent, fresh, done = Command.request([
+                    Command(station=station, action='reset')
+                    for _ in range(4)])
+            Command.write([old], {'requested_at': T0 - 2 * timeout})
+            Command.set_result([sent], 'sent', at=T0 - 2 * timeout)
+            Command.write([fresh], {'requested_at': T0})
+            Command.set_result([done], 'sent', at=T0 - 2 * timeout)
+            Command.set_result([done], 'accepted', at=T0 - timeout)
+
+            Command.time_out(now=T0)
+            self.assertEqual(
+                [c.state for c in [old, sent, fresh, done]],
+                ['timed_out', 'timed_out', 'pending', 'accepted'])
+
+    @with_transaction()
     def test_configuration_defaults(self):
         "The station settings have working defaults"
         Configuration = Pool().get('ev.configuration')

@@ -57,8 +57,8 @@ class App:
             await self.backend.call(
                 'disconnect', identity, self.config.daemon, at)
         except BackendError as exception:
-            # The next heartbeat of a charger that came back corrects it;
-            # one that did not is found by the offline timeout.
+            # The next message of a charger that came back corrects it; one
+            # that did not is marked offline by Tryton's cron when silent.
             logger.warning('cannot record the disconnection: %s', exception,
                 extra={'cp_id': identity})
 

@@ -19,6 +19,7 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import MessageType, unpack
 
 from .. import metrics
+from . import mapping
 from ..backend.client import BackendRejected, BackendUnavailable
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ class SessionMixin:
         except OCPPError as error:
             await self._frame_error(raw_msg, error)
             return
+        # Any message proves the charger alive; a charging one may send no
+        # heartbeat at all (OCPP 1.6 §4.6).
+        self.seen(mapping.now())
         if msg.message_type_id == MessageType.Call:
             try:
                 if msg.action not in self.route_map:
