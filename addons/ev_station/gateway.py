@@ -5,6 +5,8 @@ import logging
 from decimal import Decimal
 from functools import wraps
 
+from sql import Null
+
 from trytond.i18n import gettext
 from trytond.model import ModelView
 from trytond.model.modelsql import SQLConstraintError
@@ -106,6 +108,7 @@ class Gateway(ModelView):
                 'disconnect': RPC(readonly=False),
                 'boot': RPC(readonly=False),
                 'heartbeat': RPC(readonly=False),
+                'seen': RPC(readonly=False),
                 'authorize': RPC(),
                 'status': RPC(readonly=False),
                 'start_transaction': RPC(readonly=False),
@@ -226,6 +229,38 @@ class Gateway(ModelView):
         "Record that the charger is alive"
         station = cls._station(identity)
         cls._seen(station, parse_utc(at) or utcnow(), live=True)
+        return {}
+
+    @classmethod
+    @gateway('write')
+    def seen(cls, daemon, identities, at=None):
+        "Record that the chargers the daemon holds were alive at"
+        # One call for all the chargers heard from since the last one: a
+        # call per heartbeat of ten thousand chargers would keep a Tryton
+        # worker busy with nothing else.
+        pool = Pool()
+        Station = pool.get('ev.station')
+        if not isinstance(identities, list) or not all(
+                isinstance(i, str) for i in identities):
+            raise GatewayArgumentError(gettext(
+                    'ev_station.msg_gateway_identities'))
+        at = parse_utc(at) or utcnow()
+        table = Station.__table__()
+        cursor = Transaction().connection.cursor()
+        for index in range(0, len(identities), 1000):
+            # In SQL, so that the station held by another daemon meanwhile
+            # is left alone and ten thousand rows cost one statement.
+            cursor.execute(*table.update(
+                    [table.online, table.last_seen_at],
+                    [True, at],
+                    where=table.identity.in_(identities[index:index + 1000])
+                    & (table.ocpp_daemon == daemon)
+                    & ((table.last_seen_at == Null)
+                        | (table.last_seen_at < at))))
+        # What the ORM does after a write: records read before are stale.
+        transaction = Transaction()
+        transaction.counter += 1
+        transaction.get_cache().pop(Station.__name__, None)
         return {}
 
     # Authorization
@@ -694,6 +729,12 @@ class Gateway(ModelView):
         """
         pool = Pool()
         Station = pool.get('ev.station')
+        if not live:
+            # A late delivery may race the disconnection: decide on the
+            # station as it is once locked (on SQLite reads come before the
+            # write lock otherwise, and the disconnection would be undone).
+            Station.lock([station])
+            station = Station(station.id)
         if not (live or station.ocpp_daemon):
             return
         if station.last_seen_at and at < station.last_seen_at:

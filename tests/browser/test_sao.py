@@ -63,17 +63,22 @@ def login(page, platform, login):
     password.press('Enter')
 
 
-def test_operator_runs_network_in_russian(platform, page):
-    "The operator logs in, opens the stations in Russian, sees connectors"
-    login(page, platform, 'operator')
+def open_station(page, identity):
+    "Open the stations from the EV menu, then the form of identity"
     root = page.get_by_text('Электрозарядная сеть', exact=True)
     expect(root).to_be_visible(timeout=20_000)
     root.dblclick()
     page.get_by_text('Зарядные станции', exact=True).first.dblclick()
-
-    # The list shows the demo stations with their identities.
-    row = page.get_by_text('VZ-MSK-001', exact=True)
+    row = page.get_by_text(identity, exact=True)
     expect(row).to_be_visible(timeout=20_000)
+    return row
+
+
+def test_operator_runs_network_in_russian(platform, page):
+    "The operator logs in, opens the stations in Russian, sees connectors"
+    login(page, platform, 'operator')
+    # The list shows the demo stations with their identities.
+    row = open_station(page, 'VZ-MSK-001')
     expect(page.get_by_text('NE-SPB-001', exact=True)).to_be_visible()
 
     row.dblclick()
@@ -91,13 +96,7 @@ def test_operator_runs_network_in_russian(platform, page):
 def test_partner_technician_sees_reset_not_disconnect(platform, page):
     "Buttons follow the roles: a technician may reset, not disconnect"
     login(page, platform, 'nevaenergy')
-    root = page.get_by_text('Электрозарядная сеть', exact=True)
-    expect(root).to_be_visible(timeout=20_000)
-    root.dblclick()
-    page.get_by_text('Зарядные станции', exact=True).first.dblclick()
-    row = page.get_by_text('NE-SPB-002', exact=True)
-    expect(row).to_be_visible(timeout=20_000)
-    row.dblclick()
+    open_station(page, 'NE-SPB-002').dblclick()
     form = page.locator('.form')
     expect(form.get_by_role('button', name='Перезагрузить')).to_be_enabled(
         timeout=20_000)

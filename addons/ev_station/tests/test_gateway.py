@@ -271,6 +271,33 @@ class GatewayTestCase(GatewayMixin, unittest.TestCase):
             self.assertEqual(Gateway.disconnect('UNKNOWN', 'd2', None), {})
 
     @with_transaction()
+    def test_seen(self):
+        "One call marks alive the stations the daemon holds, no others"
+        pool = Pool()
+        Station = pool.get('ev.station')
+        Gateway = self.gateway()
+        company = create_company()
+        with set_company(company):
+            held = self.station('CP-001')
+            other = self.station('CP-002')
+            self.connect(held, daemon='d1')
+            self.connect(other, daemon='d2')
+            held = Station(held.id)
+            # connect() records the real time: report an hour past it.
+            later = held.last_seen_at.replace(microsecond=0) + dt.timedelta(
+                hours=1)
+            Gateway.seen('d1', ['CP-001', 'CP-002', 'UNKNOWN'], iso(later))
+            held, other = Station(held.id), Station(other.id)
+            self.assertEqual(held.last_seen_at, later)
+            self.assertNotEqual(other.last_seen_at, later)
+            # An older report never moves last seen back.
+            Gateway.seen('d1', ['CP-001'], iso(later - dt.timedelta(
+                        minutes=1)))
+            self.assertEqual(Station(held.id).last_seen_at, later)
+            with self.assertRaises(UserError):
+                Gateway.seen('d1', 'CP-001', iso(T0))
+
+    @with_transaction()
     def test_boot(self):
         "A boot records the charger data and answers the registration"
         pool = Pool()

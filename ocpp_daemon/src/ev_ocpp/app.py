@@ -13,6 +13,7 @@ from . import metrics
 from .backend.client import Backend, BackendError, BackendUnavailable
 from .commands import CommandPoller
 from .outbox import Courier, Outbox
+from .protocol import mapping
 from .registry import Registry
 from .server import Endpoint
 
@@ -32,6 +33,8 @@ class App:
         # id tag → (Tryton's answer, monotonic expiry): answers Authorize
         # while Tryton is unreachable.
         self.authorizations = {}
+        # Identities heard from since the last report to Tryton.
+        self.alive = set()
         self.tasks = set()
         self._refilling = None
         self.stopping = asyncio.Event()
@@ -61,6 +64,21 @@ class App:
             # that did not is marked offline by Tryton's cron when silent.
             logger.warning('cannot record the disconnection: %s', exception,
                 extra={'cp_id': identity})
+
+    async def report_alive(self):
+        "Tell Tryton which chargers were heard from, one call per period"
+        while True:
+            await asyncio.sleep(self.config.seen_interval)
+            identities, self.alive = sorted(self.alive), set()
+            if not identities:
+                continue
+            try:
+                await self.backend.call('seen', self.config.daemon,
+                    identities, mapping.now())
+            except BackendError as exception:
+                # Lossy on purpose: the next period says it again.
+                logger.debug('cannot report the chargers alive: %s',
+                    exception)
 
     # 1.6 transaction ids, from ranges reserved in Tryton
 
@@ -126,7 +144,8 @@ class App:
             logger.info('listening on %s:%s as %s', self.config.host,
                 self.config.port, self.config.daemon)
             workers = [self.spawn(self.courier.run()),
-                self.spawn(self.commands.run())]
+                self.spawn(self.commands.run()),
+                self.spawn(self.report_alive())]
             await self.stopping.wait()
             logger.info('stopping')
             # Stop accepting, close the chargers with 1001 Going Away: they

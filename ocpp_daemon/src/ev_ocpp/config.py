@@ -41,9 +41,9 @@ class Config:
     ping_timeout: float = 20.0
     command_poll_interval: float = 0.25
     command_timeout: float = 30.0
-    # A charger's heartbeats reach Tryton at most this often: last-seen
-    # needs no more, and a flood of them would queue the calls that matter.
-    seen_interval: float = 30.0
+    # How often Tryton hears which chargers were alive, in one call: last
+    # seen needs no more, and a call per heartbeat would crowd Tryton.
+    seen_interval: float = 15.0
     authorize_cache_ttl: float = 3600.0
     # What a tag gets when Tryton cannot be asked and the cache does not
     # know it: 'reject' is safe, 'accept' keeps drivers charging.

@@ -6,6 +6,7 @@ The handshake is where a charger authenticates (OCPP security profile 1:
 HTTP Basic with the station's password; profile 2 adds TLS), and where its
 OCPP version is chosen.
 """
+import asyncio
 import base64
 import binascii
 import http
@@ -59,10 +60,11 @@ def offered(headers):
     return protocols
 
 
-def respond(status, text, **headers):
+def respond(status, text, content_type='text/plain; charset=utf-8',
+        **headers):
     body = text.encode()
     all_headers = Headers(headers)
-    all_headers['Content-Type'] = 'text/plain; charset=utf-8'
+    all_headers['Content-Type'] = content_type
     all_headers['Content-Length'] = str(len(body))
     all_headers['Connection'] = 'close'
     return Response(status.value, status.phrase, all_headers, body)
@@ -74,6 +76,8 @@ class Endpoint:
     def __init__(self, app):
         self.app = app
         self.config = app.config
+        # identity → the task telling Tryton its last connection closed
+        self.disconnecting = {}
 
     def select_subprotocol(self, connection, subprotocols):
         for protocol in SUBPROTOCOLS:
@@ -83,8 +87,9 @@ class Endpoint:
 
     async def process_request(self, connection, request):
         if request.path == '/healthz':
+            # JSON says so: probes and monitoring parse it by its type.
             return respond(http.HTTPStatus.OK, json.dumps(
-                    self.app.health()))
+                    self.app.health()), content_type='application/json')
         identity = identity_of(request.path)
         if not identity:
             return respond(http.HTTPStatus.NOT_FOUND, 'no identity\n')
@@ -102,6 +107,12 @@ class Endpoint:
             return self._unauthorized()
         remote = connection.remote_address[0] if (
             connection.remote_address) else None
+        leaving = self.disconnecting.get(identity)
+        if leaving is not None:
+            # A charger that reconnects at once: the disconnection of its
+            # old socket, told Tryton after this connection, would take the
+            # station from this daemon (its commands then never reach it).
+            await asyncio.wait([leaving], timeout=self.config.backend_timeout)
         try:
             # As a dict: trytond logs positional arguments at INFO, except
             # the values of keys named like 'password'.
@@ -154,5 +165,12 @@ class Endpoint:
             if self.app.registry.remove(identity, cp):
                 metrics.CONNECTED.set(len(self.app.registry))
                 logger.info('disconnected', extra={'cp_id': identity})
-                self.app.spawn(self.app.disconnected(
+                task = self.app.spawn(self.app.disconnected(
                         identity, mapping.now()))
+                self.disconnecting[identity] = task
+                task.add_done_callback(
+                    lambda task: self._disconnected(identity, task))
+
+    def _disconnected(self, identity, task):
+        if self.disconnecting.get(identity) is task:
+            del self.disconnecting[identity]

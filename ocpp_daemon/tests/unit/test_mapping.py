@@ -53,3 +53,22 @@ def test_neutral_names():
     assert mapping.error_code('NoError') is None
     assert mapping.snake('EVConnected') == 'ev_connected'
     assert mapping.snake('PowerUp') == 'power_up'
+
+
+def test_rate_limiter_throttles_then_gives_up(monkeypatch):
+    "A burst passes, a flood is slowed, a flood kept up is detected"
+    from ev_ocpp.protocol import base
+    now = [1000.0]
+    monkeypatch.setattr(base.time, 'monotonic', lambda: now[0])
+    limiter = base.RateLimiter(rate=2, burst=3)
+    assert [limiter.delay() for _ in range(3)] == [0, 0, 0]
+    assert limiter.delay() == 0.5
+    assert not limiter.flooding()
+    for _ in range(200):
+        now[0] += 0.5
+        limiter.delay()
+        limiter.tokens -= 1     # the flooder sends faster than it may
+    assert limiter.flooding()
+    now[0] += 300
+    assert limiter.delay() == 0
+    assert not limiter.flooding()

@@ -43,6 +43,7 @@ class RateLimiter:
         self.burst = burst
         self.tokens = burst
         self.updated = time.monotonic()
+        self.throttled_since = None
 
     def delay(self):
         "Return how long to wait before handling the next message"
@@ -52,8 +53,16 @@ class RateLimiter:
         self.updated = now
         self.tokens -= 1
         if self.tokens >= 0:
+            self.throttled_since = None
             return 0
+        if self.throttled_since is None:
+            self.throttled_since = now
         return -self.tokens / self.rate
+
+    def flooding(self, patience=60):
+        "Tell whether the charger has been throttled for patience seconds"
+        return (self.throttled_since is not None
+            and time.monotonic() - self.throttled_since > patience)
 
 
 class SessionMixin:
@@ -74,7 +83,6 @@ class SessionMixin:
         self.limiter = RateLimiter(
             self.config.rate_limit, self.config.rate_burst)
         self.boot_info = {}
-        self.seen_at = 0
 
     def log_extra(self, **extra):
         extra.update(cp_id=self.id, ocpp_version=self.version)
@@ -87,9 +95,10 @@ class SessionMixin:
             message = await self._connection.recv()
             delay = self.limiter.delay()
             if delay > 0:
-                # A flooding charger is slowed down, not dropped: its
-                # messages wait, and so does its socket's reader.
-                if delay > 30:
+                # A flooding charger is slowed down first: its messages
+                # wait, and so does its socket's reader. One that keeps it
+                # up for a minute is a broken charger or an attack.
+                if self.limiter.flooding():
                     logger.warning('flood, closing', extra=self.log_extra())
                     await self._connection.close(1008, 'rate limit')
                     return
@@ -167,11 +176,8 @@ class SessionMixin:
         return self.outbox.put(method, args)
 
     def seen(self, at):
-        "Tell Tryton the charger is alive, at most once per seen_interval"
-        now = time.monotonic()
-        if now - self.seen_at >= self.config.seen_interval:
-            self.seen_at = now
-            self.notify('heartbeat', self.id, at)
+        "Note that the charger is alive: the app tells Tryton in batches"
+        self.app.alive.add(self.id)
 
     def notify(self, method, *args):
         "Deliver a call whose loss would not cost money, in the background"
@@ -181,9 +187,8 @@ class SessionMixin:
         try:
             await self.backend.call(method, *args)
         except BackendUnavailable:
-            if args and len(args) > 1 and args[1] is not None:
-                # Keyed calls are worth keeping for later.
-                self.outbox.put(method, args)
+            # Not worth keeping: a late 'alive' would mislead Tryton.
+            pass
         except BackendRejected as exception:
             logger.error('%s refused by Tryton: %s', method, exception.error,
                 extra=self.log_extra(action=method))

@@ -165,7 +165,9 @@ class CentralSystem16(SessionMixin, ChargePoint):
             return call.RemoteStopTransaction(transaction_id=int(
                     params.get('transaction_id')
                     or command['transaction_ref']))
-        if action in {'trigger_message', 'unlock_connector'}:
+        # A reservation made on a connector of the back office is for that
+        # connector: without it ReserveNow lacked its connectorId and failed.
+        if action in {'trigger_message', 'unlock_connector', 'reserve_now'}:
             params.setdefault('connector_id', connector)
         if action in COMMANDS:
             return COMMANDS[action](**_clean(params))

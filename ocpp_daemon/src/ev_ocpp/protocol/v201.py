@@ -211,6 +211,10 @@ class CentralSystem201(SessionMixin, ChargePoint):
             if evse and 'evse' not in params:
                 params['evse'] = {'id': evse}
             return call.TriggerMessage(**params)
+        if action == 'reserve_now' and evse:
+            # The EVSE of the back office's connector: without it the
+            # station reserved any of its EVSEs.
+            params.setdefault('evse_id', evse)
         if action in {'get_base_report', 'update_firmware', 'get_log'}:
             params.setdefault('request_id', next(_request_ids))
         if action in COMMANDS:
