@@ -91,10 +91,14 @@ async def heartbeats(chargers, seconds):
 async def starts(chargers, rate, count):
     "StartTransaction at rate per second; return (summary, transactions)"
     latencies = []
+    authorizations = []
     transactions = []
     interval = 1 / rate
 
     async def one(charger, n):
+        # As a driver does it: the card is authorized, then charging starts.
+        _, elapsed = await charger.call('Authorize', {'idTag': 'BENCHTAG'})
+        authorizations.append(elapsed)
         answer, elapsed = await charger.call('StartTransaction',
             start_payload(1, 'BENCHTAG', 1000))
         latencies.append(elapsed)
@@ -107,7 +111,8 @@ async def starts(chargers, rate, count):
         await asyncio.sleep(max(0, start + (n + 1) * interval
                 - time.perf_counter()))
     await asyncio.gather(*tasks)
-    return dict(summary(latencies), rate=rate), transactions
+    return dict(summary(latencies), rate=rate,
+        authorize=summary(authorizations)), transactions
 
 
 async def meters(transactions, seconds, energy):

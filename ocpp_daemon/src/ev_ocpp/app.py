@@ -33,6 +33,9 @@ class App:
         # id tag → (Tryton's answer, monotonic expiry): answers Authorize
         # while Tryton is unreachable.
         self.authorizations = {}
+        # (identity, id tag) → (accepted answer, monotonic time asked): an
+        # Authorize just before a start answers the start (authorize_fresh).
+        self.recent = {}
         # Identities heard from since the last report to Tryton.
         self.alive = set()
         self.tasks = set()

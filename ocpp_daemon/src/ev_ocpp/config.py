@@ -45,6 +45,9 @@ class Config:
     # seen needs no more, and a call per heartbeat would crowd Tryton.
     seen_interval: float = 15.0
     authorize_cache_ttl: float = 3600.0
+    # Seconds an acceptance answers the same station's StartTransaction
+    # (or 2.0.1 Started) without asking Tryton again; 0 always asks.
+    authorize_fresh: float = 60.0
     # What a tag gets when Tryton cannot be asked and the cache does not
     # know it: 'reject' is safe, 'accept' keeps drivers charging.
     offline_authorize: str = 'reject'

@@ -186,9 +186,29 @@ class Courier:
                 self.delay = min(max(self.delay * 2, 0.25), 15)
                 await asyncio.sleep(self.delay * random.uniform(0.8, 1.2))
 
-    async def deliver(self, limit=100):
+    async def deliver(self, limit=1000):
         "Deliver what is waiting; return False when Tryton is unavailable"
         while rows := self.outbox.pending(limit):
+            # One lane per charger, in order within it; lanes in parallel,
+            # as many as the backend has workers, so that one busy charger
+            # does not hold the others back.
+            lanes = {}
+            for row in rows:
+                lanes.setdefault(str(row[2][0]), []).append(row)
+            gate = asyncio.Semaphore(self.config.backend_workers)
+            results = await asyncio.gather(
+                *(self._lane(lane, gate) for lane in lanes.values()))
+            if not all(results):
+                return False
+            if not self.backend_up:
+                logger.info('Tryton is back')
+            self.backend_up = True
+            self.delay = 0
+        return True
+
+    async def _lane(self, rows, gate):
+        "Deliver the rows of one charger in order; False if Tryton is down"
+        async with gate:
             for id_, method, args in rows:
                 try:
                     await self.backend.call(method, *args)
@@ -204,10 +224,6 @@ class Courier:
                     self.outbox.bury(id_, json.dumps(exception.error))
                 else:
                     self.outbox.done(id_)
-            if not self.backend_up:
-                logger.info('Tryton is back')
-            self.backend_up = True
-            self.delay = 0
         return True
 
     async def flush(self, timeout):

@@ -199,9 +199,18 @@ class SessionMixin:
         task.add_done_callback(self.tasks.discard)
         return task
 
-    async def authorize_tag(self, id_tag):
-        "Return Tryton's neutral answer for the tag, cached for outages"
+    async def authorize_tag(self, id_tag, fresh=0):
+        """Return Tryton's neutral answer for the tag, cached for outages
+
+        With fresh, an acceptance this station got less than fresh seconds
+        ago stands: a charger authorizes a driver, then starts charging a
+        moment later, and the start should not wait on Tryton again.
+        """
         cache = self.app.authorizations
+        if fresh:
+            asked = self.app.recent.get((self.id, id_tag))
+            if asked and time.monotonic() - asked[1] < fresh:
+                return asked[0]
         try:
             result = await self.backend.call('authorize', self.id, id_tag)
         except BackendUnavailable:
@@ -218,8 +227,10 @@ class SessionMixin:
         if result['status'] == 'accepted':
             cache[id_tag] = (result,
                 time.monotonic() + self.config.authorize_cache_ttl)
+            self.app.recent[(self.id, id_tag)] = (result, time.monotonic())
         else:
             cache.pop(id_tag, None)
+            self.app.recent.pop((self.id, id_tag), None)
         return result
 
     async def boot_station(self, key, at, info):

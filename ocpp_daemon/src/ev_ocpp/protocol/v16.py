@@ -58,7 +58,8 @@ class CentralSystem16(SessionMixin, ChargePoint):
     @on(Action.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start,
             timestamp, **kwargs):
-        result = await self.authorize_tag(id_tag)
+        result = await self.authorize_tag(
+            id_tag, fresh=self.config.authorize_fresh)
         at = mapping.utc(timestamp)
         # Stable across the charger's retries of the same start, so that
         # Tryton records it once, and the retry gets the same id back.

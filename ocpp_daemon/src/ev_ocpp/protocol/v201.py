@@ -84,7 +84,8 @@ class CentralSystem201(SessionMixin, ChargePoint):
         id_tag = id_token['id_token'] if id_token else None
         result = None
         if id_tag and event_type != 'Ended':
-            result = await self.authorize_tag(id_tag)
+            result = await self.authorize_tag(
+                id_tag, fresh=self.config.authorize_fresh)
         if event_type == 'Started':
             # None when the station sent no reading: Tryton then starts the
             # session at its first register, not at zero.
