@@ -251,7 +251,7 @@ class Daemon:
 
     def health(self):
         return requests.get(
-            'http://127.0.0.1:%s/healthz' % self.port, timeout=5).json()
+            'http://127.0.0.1:%s/healthz' % self.port, timeout=30).json()
 
     def read_log(self):
         with open(self.log_path) as fp:
