@@ -47,6 +47,11 @@ def login(page, platform, login):
     page.goto(platform.url + '/')
     user = page.locator('input#login')
     expect(user).to_be_editable(timeout=30_000)
+    # The server lists every database of the cluster; a shared PostgreSQL
+    # may hold others (a run that was killed leaves its database behind).
+    databases = page.locator('select#database')
+    if databases.count() and databases.first.is_visible():
+        databases.first.select_option(platform.database)
     user.fill(login)
     password = page.locator('input[type=password]')
     # sao may still be wiring the dialog when the page looks ready: a
