@@ -19,7 +19,6 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import MessageType, unpack
 
 from .. import metrics
-from . import mapping
 from ..backend.client import BackendRejected, BackendUnavailable
 
 logger = logging.getLogger(__name__)
@@ -113,7 +112,7 @@ class SessionMixin:
             return
         # Any message proves the charger alive; a charging one may send no
         # heartbeat at all (OCPP 1.6 §4.6).
-        self.seen(mapping.now())
+        self.seen()
         if msg.message_type_id == MessageType.Call:
             try:
                 if msg.action not in self.route_map:
@@ -175,7 +174,7 @@ class SessionMixin:
         "Keep a call in the outbox: it reaches Tryton even if it is down"
         return self.outbox.put(method, args)
 
-    def seen(self, at):
+    def seen(self):
         "Note that the charger is alive: the app tells Tryton in batches"
         self.app.alive.add(self.id)
 

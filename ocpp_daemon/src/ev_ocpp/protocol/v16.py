@@ -39,7 +39,7 @@ class CentralSystem16(SessionMixin, ChargePoint):
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs):
-        self.seen(mapping.now())
+        # route_message noted the charger alive, as for any message.
         return call_result.Heartbeat(current_time=mapping.now())
 
     @on(Action.authorize)

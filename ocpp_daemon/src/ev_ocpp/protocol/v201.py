@@ -41,7 +41,7 @@ class CentralSystem201(SessionMixin, ChargePoint):
 
     @on(Action.heartbeat)
     def on_heartbeat(self, **kwargs):
-        self.seen(mapping.now())
+        # route_message noted the charger alive, as for any message.
         return call_result.Heartbeat(current_time=mapping.now())
 
     @on(Action.authorize)
