@@ -5,3 +5,11 @@ from trytond.model.exceptions import ValidationError
 
 class IdTagValidationError(ValidationError):
     pass
+
+
+class PartnerValidationError(ValidationError):
+    pass
+
+
+class AgreementValidationError(ValidationError):
+    pass

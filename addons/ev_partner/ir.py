@@ -1,0 +1,61 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Rule(metaclass=PoolMeta):
+    __name__ = 'ir.rule'
+
+    @classmethod
+    def _get_cache_key(cls, model_names):
+        pool = Pool()
+        User = pool.get('res.user')
+        key = super()._get_cache_key(model_names)
+        return (*key, tuple(User.get_ev_partner_parties()),
+            User.get_ev_party())
+
+    @classmethod
+    def _get_context(cls, model_name):
+        pool = Pool()
+        User = pool.get('res.user')
+        context = super()._get_context(model_name)
+        # Partner staff rules read "ev_partner_parties"; client rules read
+        # "ev_party", which the client app may set for its technical user.
+        context['ev_partner_parties'] = User.get_ev_partner_parties()
+        context['ev_party'] = Transaction().context.get(
+            'ev_portal_party') or User.get_ev_party()
+        return context
+
+
+class Menu(metaclass=PoolMeta):
+    __name__ = 'ir.ui.menu'
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        menus = super().search(domain, offset=offset, limit=limit,
+            order=order, count=count, query=query)
+        transaction = Transaction()
+        if query or count or not transaction.check_access \
+                or not transaction.user:
+            return menus
+        user = User(transaction.user)
+        allowed = {m.id for m in user.ev_menus}
+        if not allowed:
+            return menus
+        # The operator chose the sections of the EV menu the user opens:
+        # the others and everything below them are hidden.
+        root = ModelData.get_id('ev_partner', 'menu_ev')
+
+        def visible(menu):
+            child = None
+            while menu:
+                if menu.id == root:
+                    return child is None or child.id in allowed
+                child, menu = menu, menu.parent
+            return True
+        return [m for m in menus if visible(m)]
