@@ -7,6 +7,7 @@ The database backend follows TRYTOND_DATABASE_URI, as `make test` sets it:
 SQLite by default, PostgreSQL with `make test DB=postgresql`.
 """
 import base64
+import configparser
 import json
 import os
 import shutil
@@ -31,6 +32,19 @@ MODULES = sorted(
 DEMO_NOW = '2026-11-27T09:00:00'
 
 
+def shipped_security_config():
+    """Return the [session] and [password] sections of the repository's
+    trytond.conf, so the tests run under the policy the platform ships"""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(ROOT, 'trytond.conf'))
+    lines = []
+    for section in ['session', 'password']:
+        if parser.has_section(section):
+            lines.append('[%s]' % section)
+            lines.extend('%s = %s' % item for item in parser.items(section))
+    return '\n'.join(lines) + '\n'
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -40,7 +54,7 @@ def free_port():
 class Platform:
     "trytond with the demo database, started and stopped by the tests"
 
-    def __init__(self):
+    def __init__(self, config=''):
         self.uri = os.environ.get('TRYTOND_DATABASE_URI', 'sqlite://')
         self.backend = urllib.parse.urlparse(self.uri).scheme
         self.folder = tempfile.mkdtemp(prefix='ev-it-')
@@ -54,6 +68,8 @@ class Platform:
                     self.uri, self.folder))
             fp.write('[web]\nlisten = 127.0.0.1:%s\nroot = %s\n' % (
                     self.port, SAO_ROOT))
+            fp.write(shipped_security_config())
+            fp.write(config)
         self.env = dict(os.environ)
         # The file is the only configuration: the environment of the test
         # run (DB_NAME, TRYTOND_DATABASE_URI, ...) is for the unit tests.
