@@ -33,7 +33,16 @@ PARTNERS = [
         'postal_code': '119180',
         'email': 'info@voltzaryad.example',
         'phone': '+7 495 000-00-01',
-        'user': ('voltzaryad', "Ирина Соколова", 'partner_manager'),
+        'inn': '7707083893', 'kpp': '770701001', 'ogrn': '1027700132195',
+        'bank': ('ПАО Сбербанк', '044525225', '40702810938000000001',
+            '30101810400000000225'),
+        'contact': "Ирина Соколова",
+        'commission': '0.1500',
+        'staff': [
+            ('voltzaryad', "Ирина Соколова", 'manager'),
+            ('voltzaryad-tech', "Олег Зайцев", 'technician'),
+            ('voltzaryad-buh', "Светлана Белова", 'accountant'),
+            ],
         },
     {
         'name': 'АО «Невская энергия»',
@@ -42,7 +51,15 @@ PARTNERS = [
         'postal_code': '191186',
         'email': 'office@neva-energy.example',
         'phone': '+7 812 000-00-02',
-        'user': ('nevaenergy', "Павел Кузнецов", 'partner_technician'),
+        'inn': '7842155505', 'kpp': '784201001', 'ogrn': '1187847121010',
+        'bank': ('АО «Банк Санкт-Петербург»', '044030790',
+            '40702810390000000002', '30101810900000000790'),
+        'contact': "Павел Кузнецов",
+        'commission': '0.1200',
+        'staff': [
+            ('nevaenergy-mgr', "Анна Орлова", 'manager'),
+            ('nevaenergy', "Павел Кузнецов", 'technician'),
+            ],
         },
     {
         'name': 'ИП Орлов Дмитрий Сергеевич «ЭкоДрайв»',
@@ -51,7 +68,30 @@ PARTNERS = [
         'postal_code': '119313',
         'email': 'orlov@ecodrive.example',
         'phone': '+7 916 000-00-03',
-        'user': ('ecodrive', "Дмитрий Орлов", 'partner_accountant'),
+        'inn': '500100732259', 'kpp': None, 'ogrn': '304500116000157',
+        'bank': ('АО «Тинькофф Банк»', '044525974', '40802810100000000003',
+            '30101810145250000974'),
+        'contact': "Дмитрий Орлов",
+        'commission': '0.1000',
+        'staff': [
+            ('ecodrive', "Дмитрий Орлов", 'accountant'),
+            ],
+        },
+    ]
+
+# Companies that applied through the public form and wait for the operator.
+APPLICATIONS = [
+    {
+        'name': 'ООО «ЗарядПлюс»',
+        'inn': '7736207543', 'ogrn': '1027700229193',
+        'email': 'hello@zaryadplus.example', 'phone': '+7 495 000-00-04',
+        'contact': "Марина Егорова", 'state': 'application',
+        },
+    {
+        'name': 'ООО «Сибирский ток»',
+        'inn': '5406011098', 'ogrn': '1025402459334',
+        'email': 'info@sibtok.example', 'phone': '+7 383 000-00-05',
+        'contact': "Георгий Васильев", 'state': 'review',
         },
     ]
 
@@ -260,42 +300,73 @@ class Demo:
     def create_partners(self):
         pool = self.pool
         Party = pool.get('party.party')
-        ContactMechanism = pool.get('party.contact_mechanism')
-        partners = []
+        Partner = pool.get('ev.partner')
+        Agreement = pool.get('ev.partner.agreement')
+        parties, partners = [], []
         for data in PARTNERS:
-            partner = Party(name=data['name'], ev_partner=True,
+            party = Party(name=data['name'], ev_partner=True,
                 lang=self.russian,
                 addresses=[self._address(
-                        data['street'], data['city'], data['postal_code'])],
-                contact_mechanisms=[
-                    ContactMechanism(type='email', value=data['email']),
-                    ContactMechanism(type='phone', value=data['phone']),
-                    ])
-            partners.append(partner)
-        Party.save(partners)
-        return partners
+                        data['street'], data['city'], data['postal_code'])])
+            parties.append(party)
+        Party.save(parties)
+        for party, data in zip(parties, PARTNERS):
+            bank, bic, account, correspondent = data['bank']
+            partners.append(Partner(party=party, legal_name=data['name'],
+                    country=self.russia, inn=data['inn'], kpp=data['kpp'],
+                    ogrn=data['ogrn'], bank_name=bank, bank_bic=bic,
+                    bank_account=account,
+                    bank_correspondent_account=correspondent,
+                    legal_address='%s, %s, %s' % (
+                        data['postal_code'], data['city'], data['street']),
+                    contact_name=data['contact'], contact_email=data['email'],
+                    contact_phone=data['phone'], lang=self.russian,
+                    applied_at=self.now - dt.timedelta(days=120)))
+        Partner.save(partners)
+        Partner.review(partners)
+        Partner.connect(partners)
+        Agreement.save([Agreement(partner=p, number='EV-2026-%03d' % i,
+                    start_date=dt.date(self.now.year, 1, 1),
+                    commission_rate=Decimal(d['commission']),
+                    fee_per_session=Decimal('0'),
+                    fee_per_month=Decimal('1000'),
+                    settlement_period='month')
+                for i, (p, d) in enumerate(zip(partners, PARTNERS), 1)])
+        applications = [Partner(legal_name=d['name'], country=self.russia,
+                inn=d['inn'], ogrn=d['ogrn'], contact_name=d['contact'],
+                contact_email=d['email'], contact_phone=d['phone'],
+                lang=self.russian, origin='web',
+                applied_at=self.now - dt.timedelta(days=2))
+            for d in APPLICATIONS]
+        Partner.save(applications)
+        Partner.review([p for p, d in zip(applications, APPLICATIONS)
+                if d['state'] == 'review'])
+        self.partners = partners
+        return parties
 
-    def _user(self, login, name, group_xml_id):
+    def _user(self, login, name, role_xml_id, partner=None):
         pool = self.pool
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
-        password = secrets.token_urlsafe(9)
+        password = secrets.token_urlsafe(12)
+        # Roles (user_role) give the groups, as the operator does it.
         user = User(login=login, name=name, password=password,
-            language=self.russian,
-            groups=[ModelData.get_id('ev_partner', group_xml_id)],
+            language=self.russian, ev_partner=partner,
+            roles=[{'role': ModelData.get_id('ev_partner', role_xml_id)}],
             companies=[self.company], company=self.company)
         user.save()
         return password
 
-    def create_users(self, partners):
+    def create_users(self, parties):
         logins = {}
         for login, name, role in BACK_OFFICE:
-            logins[login] = (self._user(login, name, 'group_ev_' + role),
+            logins[login] = (self._user(login, name, 'role_ev_' + role),
                 role, None)
-        for partner, data in zip(partners, PARTNERS):
-            login, name, role = data['user']
-            logins[login] = (self._user(login, name, 'group_ev_' + role),
-                role, partner.name)
+        for partner, data in zip(self.partners, PARTNERS):
+            for login, name, role in data['staff']:
+                logins[login] = (
+                    self._user(login, name, 'role_ev_' + role, partner),
+                    'partner_' + role, partner.legal_name)
         return logins
 
     def create_clients(self):

@@ -166,8 +166,9 @@ class Platform:
                 dbname='postgres', autocommit=True) as connection:
             connection.execute(query)
 
-    def login(self, login, password=None, language='en'):
-        "Return an RPC session of the user"
+    def login(self, login, password=None, language=None):
+        """Return an RPC session of the user, in the user's language or in
+        language when given"""
         if password is None:
             password = self.logins[login]
         return RPC(self.url, self.database, login, password, language)
@@ -188,13 +189,15 @@ class RPC:
         self.http = requests.Session()
         self.id = 0
         user_id, session, _ = self.call('common.db.login',
-            login, {'password': password}, language)
+            login, {'password': password}, language or 'en')
         self.user_id = user_id
         token = base64.b64encode(
             ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
         self.http.headers['Authorization'] = 'Session ' + token
         self.context = self.call(
             'model.res.user.get_preferences', True, {})
+        if language:
+            self.context['language'] = language
 
     def call(self, method, *params):
         self.id += 1

@@ -1,6 +1,8 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
+from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
@@ -42,7 +44,8 @@ class AuditLog(ModelSQL, ModelView):
     def get_resources(cls):
         pool = Pool()
         Model = pool.get('ir.model')
-        return [(None, '')] + Model.get_name_items(cls._get_resources())
+        return [(None, '')] + [
+            (m, Model.get_name(m)) for m in cls._get_resources()]
 
     @classmethod
     def _get_resources(cls):
@@ -75,6 +78,4 @@ class AuditLog(ModelSQL, ModelView):
             mode, logs, values=values, external=external)
         # Append-only: even the administrator cannot rewrite the trail.
         if mode in {'write', 'delete'} and external:
-            from trytond.model.exceptions import AccessError
-            from trytond.i18n import gettext
             raise AccessError(gettext('ev_partner.msg_audit_log_readonly'))

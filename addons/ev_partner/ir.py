@@ -13,7 +13,7 @@ class Rule(metaclass=PoolMeta):
         User = pool.get('res.user')
         key = super()._get_cache_key(model_names)
         return (*key, tuple(User.get_ev_partner_parties()),
-            User.get_ev_party())
+            cls._get_ev_party())
 
     @classmethod
     def _get_context(cls, model_name):
@@ -21,11 +21,22 @@ class Rule(metaclass=PoolMeta):
         User = pool.get('res.user')
         context = super()._get_context(model_name)
         # Partner staff rules read "ev_partner_parties"; client rules read
-        # "ev_party", which the client app may set for its technical user.
+        # "ev_party".
         context['ev_partner_parties'] = User.get_ev_partner_parties()
-        context['ev_party'] = Transaction().context.get(
-            'ev_portal_party') or User.get_ev_party()
+        context['ev_party'] = cls._get_ev_party()
         return context
+
+    @classmethod
+    def _get_ev_party(cls):
+        """Return the client party the rules confine the user to
+
+        The client app may set "_ev_portal_party" for its technical user:
+        a private key, which trytond strips from the context of RPC calls,
+        so no user can name another client's party."""
+        pool = Pool()
+        User = pool.get('res.user')
+        return (Transaction().context.get('_ev_portal_party')
+            or User.get_ev_party())
 
 
 class Menu(metaclass=PoolMeta):

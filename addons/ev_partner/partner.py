@@ -320,13 +320,27 @@ class Partner(Workflow, ModelSQL, ModelView):
             if partner.lang and party.lang != partner.lang:
                 party.lang = partner.lang
             parties.append(party)
-            existing = {(m.type, m.value) for m in party.contact_mechanisms}
             for type_, value in [
                     ('email', partner.contact_email),
                     ('phone', partner.contact_phone)]:
-                if value and (type_, value) not in existing:
-                    mechanisms.append(ContactMechanism(
-                            party=party, type=type_, value=value))
+                if not value:
+                    continue
+                # The current contact comes first: e-mail notifications go
+                # to the party's first e-mail. Former ones stay, after it.
+                same_type = [m for m in party.contact_mechanisms
+                    if m.type == type_]
+                current = [m for m in same_type if m.value == value]
+                current = current[0] if current else ContactMechanism(
+                    party=party, type=type_, value=value)
+                if current.id is None or current.sequence != 1:
+                    current.sequence = 1
+                    mechanisms.append(current)
+                for mechanism in same_type:
+                    if mechanism != current and (
+                            mechanism.sequence is None
+                            or mechanism.sequence <= 1):
+                        mechanism.sequence = 10
+                        mechanisms.append(mechanism)
         with without_check_access():
             Party.save(parties)
             ContactMechanism.save(mechanisms)
@@ -355,10 +369,17 @@ class Partner(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _transition_history(cls, partners, state):
+        "Record the change of state in the history and the audit log"
         pool = Pool()
         History = pool.get('ev.partner.history')
-        History.record_states(
-            [(p, p.state) for p in partners if p.state != state], state)
+        AuditLog = pool.get('ev.audit.log')
+        changes = [(p, p.state) for p in partners if p.state != state]
+        History.record_states(changes, state)
+        labels = dict(cls.fields_get(['state'])['state']['selection'])
+        for partner, old in changes:
+            AuditLog.log('partner_state', [partner],
+                description=partner.rec_name,
+                old=labels.get(old), new=labels.get(state))
 
     @classmethod
     @ModelView.button

@@ -20,6 +20,9 @@ class Party(metaclass=PoolMeta):
             'invisible': ~Eval('ev_client'),
             })
 
+    ev_partners = fields.One2Many(
+        'ev.partner', 'party', "Partner Registrations", readonly=True)
+
     @classmethod
     def default_ev_partner(cls):
         return False

@@ -65,7 +65,9 @@ class User(metaclass=PoolMeta):
         ModelData = pool.get('ir.model.data')
         Group = pool.get('res.group')
         transaction = Transaction()
-        if not transaction.user or not transaction.check_access:
+        # Not on check_access: create and write run without it. The root
+        # user (set-up, crons, role validity sync) may grant anything.
+        if not transaction.user:
             return
         privileged = {
             ModelData.get_id('res', 'group_admin'),
@@ -76,7 +78,7 @@ class User(metaclass=PoolMeta):
             return
         user = cls(transaction.user)
         if not privileged & {g.id for g in user.groups}:
-            group = Group(wanted.pop())
+            group = Group(min(wanted))
             raise AccessError(gettext(
                     'ev_partner.msg_user_privileged_group',
                     group=group.rec_name))
@@ -139,12 +141,22 @@ class UserRole(metaclass=PoolMeta):
     __name__ = 'res.user.role'
 
     @classmethod
-    def validate_fields(cls, roles, field_names):
+    def create(cls, vlist):
+        cls._check_ev_privileged([v.get('role') for v in vlist])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        cls._check_ev_privileged([v.get('role') for v in args[1::2]])
+        super().write(*args)
+
+    @classmethod
+    def _check_ev_privileged(cls, role_ids):
         pool = Pool()
         User = pool.get('res.user')
-        super().validate_fields(roles, field_names)
-        for role in roles:
-            User.check_ev_privileged([g.id for g in role.role.groups])
+        Role = pool.get('res.role')
+        for role in Role.browse([r for r in role_ids if r is not None]):
+            User.check_ev_privileged([g.id for g in role.groups])
 
     @classmethod
     def on_modification(cls, mode, roles, field_names=None):

@@ -205,6 +205,8 @@ class Command(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('pending')
     def send(cls, commands):
+        pool = Pool()
+        AuditLog = pool.get('ev.audit.log')
         for command in commands:
             if not command.station.may_charge and command.action not in {
                     'change_availability', 'reset', 'unlock_connector',
@@ -218,6 +220,12 @@ class Command(Workflow, ModelSQL, ModelView):
                 'requested_at': utcnow(),
                 'user': Transaction().user or None,
                 })
+        actions = dict(cls.fields_get(['action'])['action']['selection'])
+        for command in commands:
+            AuditLog.log('command', [command],
+                description=command.station.rec_name,
+                new='%s %s' % (
+                    actions.get(command.action), command.parameters or ''))
 
     @classmethod
     @ModelView.button

@@ -271,7 +271,7 @@ class Gateway(ModelView):
         "Return what the platform answers to the ID tag at the station"
         station = cls._station(identity)
         tag = cls._id_tag(station, id_tag)
-        status = cls._id_tag_status(station, tag)
+        status = cls._start_status(station, cls._id_tag_status(station, tag))
         parent = tag.parent if tag else None
         return {
             'status': status,
@@ -362,7 +362,8 @@ class Gateway(ModelView):
                     cls._missing('start_transaction', 'connector')
                 record, = records
             tag = cls._id_tag(station, id_tag)
-            status = cls._id_tag_status(station, tag, record, at=at_)
+            status = cls._start_status(station,
+                cls._id_tag_status(station, tag, record, at=at_))
             session = Session(
                 company=station.company, station=station, connector=record,
                 id_tag=tag, id_tag_code=id_tag or None,
@@ -870,6 +871,15 @@ class Gateway(ModelView):
                 if len(tags) != 1:
                     tags = []
         return tags[0] if tags else None
+
+    @classmethod
+    def _start_status(cls, station, status):
+        """Return the status that answers a new start at the station: a tag
+        the platform accepts is still blocked where the station may not
+        charge, for instance because its partner is suspended"""
+        if status == 'accepted' and not station.may_charge:
+            return 'blocked'
+        return status
 
     @classmethod
     def _id_tag_status(cls, station, tag, connector=None, at=None):

@@ -3,6 +3,7 @@
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.modules.currency.fields import Monetary
 from trytond.modules.ev_partner.tools import utcnow
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
@@ -92,6 +93,13 @@ class Session(Workflow, ModelSQL, ModelView):
         help="Energy delivered so far: the last reading minus the start.")
     duration = fields.Function(
         fields.TimeDelta("Duration"), 'get_duration')
+    currency = fields.Many2One(
+        'currency.currency', "Currency", ondelete='RESTRICT',
+        states=_states)
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency', readonly=True,
+        help="The price of the session, set by the pricing engine; "
+        "empty until the session is priced.")
     stop_reason = fields.Selection(
         STOP_REASONS, "Stop Reason", readonly=True, sort=False)
     state = fields.Selection([
@@ -155,8 +163,21 @@ class Session(Workflow, ModelSQL, ModelView):
         return Transaction().context.get('company')
 
     @classmethod
+    def default_currency(cls):
+        pool = Pool()
+        Company = pool.get('company.company')
+        company = cls.default_company()
+        if company is not None and company >= 0:
+            return Company(company).currency.id
+
+    @classmethod
     def default_state(cls):
         return 'pending'
+
+    @fields.depends('company', 'currency')
+    def on_change_company(self):
+        if self.company and not self.currency:
+            self.currency = self.company.currency
 
     @fields.depends('station')
     def on_change_with_partner(self, name=None):
@@ -184,10 +205,15 @@ class Session(Workflow, ModelSQL, ModelView):
     def preprocess_values(cls, mode, values):
         pool = Pool()
         Configuration = pool.get('ev.configuration')
+        Company = pool.get('company.company')
         values = super().preprocess_values(mode, values)
         if mode == 'create' and not values.get('number'):
             config = Configuration(1)
             values['number'] = config.session_sequence.get()
+        if (mode == 'create' and not values.get('currency')
+                and values.get('company') is not None):
+            # The gateway creates sessions without a company in context.
+            values['currency'] = Company(values['company']).currency.id
         return values
 
     @classmethod
@@ -197,7 +223,7 @@ class Session(Workflow, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         for name in ['number', 'transaction_ref', 'start_at', 'stop_at',
                 'meter_start', 'meter_stop', 'energy_wh', 'stop_reason',
-                'meter_values', 'anomaly']:
+                'meter_values', 'anomaly', 'amount']:
             default.setdefault(name)
         return super().copy(sessions, default=default)
 

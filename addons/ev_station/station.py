@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -13,6 +14,7 @@ from trytond.modules.company.company import TIMEZONES
 from trytond.modules.ev_partner.tools import utcnow
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 from .exceptions import StationDeleteError, StationValidationError
@@ -145,6 +147,11 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         'ev.station.command', 'station', "Commands", readonly=True)
     ocpp_messages = fields.One2Many(
         'ev.ocpp.message', 'station', "OCPP Messages", readonly=True)
+    partner_state = fields.Function(
+        fields.Selection('get_partner_states', "Partner State",
+            help="New sessions start only while the partner is connected "
+            "(or when the station belongs to no registered partner)."),
+        'get_partner_state', searcher='search_partner_state')
     note = fields.Text("Note")
 
     del _states
@@ -218,6 +225,39 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_timezone(cls):
         return 'Europe/Moscow'
+
+    @classmethod
+    def get_partner_states(cls):
+        pool = Pool()
+        Partner = pool.get('ev.partner')
+        return [(None, '')] + Partner.fields_get(
+            ['state'])['state']['selection']
+
+    @classmethod
+    def get_partner_state(cls, stations, name):
+        pool = Pool()
+        Partner = pool.get('ev.partner')
+        parties = {s.partner.id for s in stations if s.partner}
+        states = {}
+        for sub in grouped_slice(
+                list(parties), backend.MAX_QUERY_PARAMS):
+            for partner in Partner.search([
+                        ('party', 'in', list(sub)),
+                        ]):
+                states[(partner.company.id, partner.party.id)] = (
+                    partner.state)
+        return {s.id: states.get(
+                (s.company.id, s.partner.id) if s.partner else None)
+            for s in stations}
+
+    @classmethod
+    def search_partner_state(cls, name, clause):
+        _, operator, value = clause[:3]
+        domain = [('partner.ev_partners.state', operator, value)]
+        if value is None or (isinstance(value, (list, tuple))
+                and None in value):
+            domain = ['OR', domain, ('partner.ev_partners', '=', None)]
+        return domain
 
     def get_rec_name(self, name):
         return '%s [%s]' % (self.name, self.identity)
@@ -302,7 +342,8 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         "Return True when the platform lets the station start sessions"
         return (self.active
             and self.state == 'connected'
-            and self.registration_status == 'accepted')
+            and self.registration_status == 'accepted'
+            and self.partner_state in {None, 'connected'})
 
     @classmethod
     def validate_fields(cls, stations, field_names):
@@ -391,7 +432,7 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('connected')
     def connect(cls, stations):
-        pass
+        cls._audit_state(stations, 'connected')
 
     @classmethod
     @ModelView.button
@@ -399,7 +440,18 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     def disconnect(cls, stations):
         # Sessions already running finish normally: the charger is only
         # refused new starts (and new connections by the OCPP daemon).
-        pass
+        cls._audit_state(stations, 'disconnected')
+
+    @classmethod
+    def _audit_state(cls, stations, state):
+        pool = Pool()
+        AuditLog = pool.get('ev.audit.log')
+        labels = dict(cls.fields_get(['state'])['state']['selection'])
+        for station in stations:
+            if station.state != state:
+                AuditLog.log('station_state', [station],
+                    description=station.rec_name,
+                    old=labels.get(station.state), new=labels.get(state))
 
     @classmethod
     @ModelView.button

@@ -107,3 +107,23 @@ def test_partner_technician_sees_reset_not_disconnect(platform, page):
         timeout=20_000)
     expect(form.get_by_role('button', name='Отключить')).to_be_disabled()
     assert page.errors == []
+
+
+def test_partner_staff_sees_own_network_only(platform, page):
+    "A partner's accountant sees its stations and none of the others'"
+    login(page, platform, 'voltzaryad-buh')
+    open_station(page, 'VZ-MSK-001')
+    for identity in ['VZ-MSK-002', 'VZ-MSK-003', 'VZ-MSK-004']:
+        expect(page.get_by_text(identity, exact=True)).to_be_visible()
+    for identity in ['NE-SPB-001', 'ED-MSK-001']:
+        expect(page.get_by_text(identity, exact=True)).to_have_count(0)
+
+    # The figures: the stations per partner show the own partner only.
+    page.get_by_text('Статистика', exact=True).first.dblclick()
+    page.get_by_text('Станции по партнёрам', exact=True).first.dblclick()
+    expect(page.get_by_text('ООО «ВольтЗаряд»', exact=True).first
+        ).to_be_visible(timeout=20_000)
+    for partner in ['АО «Невская энергия»',
+            'ИП Орлов Дмитрий Сергеевич «ЭкоДрайв»']:
+        expect(page.get_by_text(partner, exact=True)).to_have_count(0)
+    assert page.errors == []

@@ -110,20 +110,21 @@ def test_operator_creates_and_connects_station(platform):
 @pytest.mark.parametrize('login', ['voltzaryad', 'nevaenergy', 'ecodrive',
         'finance'])
 def test_read_only_roles_cannot_change_stations(platform, login):
-    "Partner staff and finance read stations but cannot change them"
+    "Partner staff and finance cannot re-identify, delete or disconnect"
     user = platform.login(login)
     station_ids = user.model('ev.station', 'search', [], 0, None, None)
     assert station_ids
     for method, args in [
-            ('write', ([station_ids[0]], {'name': "Hacked"})),
+            ('write', ([station_ids[0]], {'identity': 'HACKED'})),
             ('delete', ([station_ids[0]],)),
             ('disconnect', ([station_ids[0]],)),
             ]:
         with pytest.raises(RPCError) as info:
             user.model('ev.station', method, *args)
         assert info.value.error[0] in {'UserError', 'AccessError'}, method
-    station, = user.model('ev.station', 'read', station_ids[:1], ['name'])
-    assert station['name'] != "Hacked"
+    station, = user.model('ev.station', 'read', station_ids[:1],
+        ['identity'])
+    assert station['identity'] != 'HACKED'
 
 
 def test_technician_requests_reset(platform):

@@ -562,6 +562,78 @@ class GatewayTestCase(GatewayMixin, unittest.TestCase):
             self.assertIn('CP-001', Session(result['session']).anomaly)
 
     @with_transaction()
+    def test_partner_suspended_cascade(self):
+        "A suspended partner's stations refuse new sessions, finish others"
+        pool = Pool()
+        Partner = pool.get('ev.partner')
+        Session = pool.get('ev.session')
+        Command = pool.get('ev.station.command')
+        AuditLog = pool.get('ev.audit.log')
+        Gateway = self.gateway()
+        company = create_company()
+        with set_company(company):
+            station = self.station()
+            partner = Partner(party=station.partner, legal_name="Volt LLC",
+                contact_email='volt@example.com')
+            partner.save()
+            Partner.review([partner])
+            Partner.connect([partner])
+            self.connect(station)
+            self.tag('ACC-1')
+            self.tag('ACC-2')
+            running = Gateway.start_transaction('CP-001', 's1', iso(T0), 1,
+                None, 'ACC-1', 0, '1')
+            self.assertEqual(running['id_tag_status'], 'accepted')
+
+            Partner.suspend([partner])
+            self.assertEqual(station.__class__(station.id).partner_state,
+                'suspended')
+            self.assertFalse(station.__class__(station.id).may_charge)
+            # The charger is told to show itself out of service.
+            command, = Command.search([
+                    ('station', '=', station.id),
+                    ('action', '=', 'change_availability'),
+                    ])
+            self.assertEqual(json.loads(command.parameters),
+                {'type': 'inoperative'})
+            self.assertEqual(command.state, 'pending')
+            self.assertEqual(
+                Gateway.authorize('CP-001', 'ACC-2')['status'], 'blocked')
+            refused = Gateway.start_transaction('CP-001', 's2', iso(T0), 2,
+                None, 'ACC-2', 0, '2')
+            self.assertEqual(refused['id_tag_status'], 'blocked')
+            with self.assertRaises(UserError):
+                Command.request([Command(station=station,
+                            action='remote_start',
+                            parameters=json.dumps({'id_tag': 'ACC-2'}))])
+            # The session that was running finishes normally.
+            Gateway.stop_transaction('CP-001', 'stop-1',
+                iso(T0 + dt.timedelta(minutes=20)), '1', 5000, 'local',
+                'ACC-1', [])
+            session = Session(running['session'])
+            self.assertEqual(session.state, 'finished')
+            self.assertEqual(session.energy_wh, 5000)
+            self.assertIsNone(session.anomaly)
+
+            Partner.connect([partner])
+            self.assertTrue(station.__class__(station.id).may_charge)
+            self.assertEqual(
+                Gateway.authorize('CP-001', 'ACC-2')['status'], 'accepted')
+            self.assertEqual(Command.search([
+                        ('station', '=', station.id),
+                        ('action', '=', 'change_availability'),
+                        ], order=[('id', 'DESC')])[0].parameters,
+                json.dumps({'type': 'operative'}))
+            self.assertEqual(
+                [(l.action, l.new_value) for l in AuditLog.search([
+                            ('resource', '=', str(partner)),
+                            ], order=[('id', 'ASC')])],
+                [('partner_state', 'Under Review'),
+                    ('partner_state', 'Connected'),
+                    ('partner_state', 'Suspended'),
+                    ('partner_state', 'Connected')])
+
+    @with_transaction()
     def test_start_same_transaction_other_key(self):
         "A transaction told twice under two keys is one session"
         pool = Pool()
