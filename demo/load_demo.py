@@ -454,6 +454,19 @@ class Demo:
                 continue
             meter = {c.id: RNG.randrange(100_000, 5_000_000)
                 for c in station.connectors}
+            # A history that grows month after month, for the statistics;
+            # only the recent sessions carry their meter readings.
+            starts = sorted(self.now - dt.timedelta(
+                    days=30 * months_back + RNG.randint(0, 27),
+                    minutes=RNG.randint(0, 1200))
+                for months_back in range(5, 0, -1)
+                for _ in range(2 * (6 - months_back)))
+            for start in starts:
+                connector = RNG.choice(station.connectors)
+                self._session(connector, RNG.choice(tags), start,
+                    RNG.randint(20, 90), int(min(
+                            connector.max_power, Decimal(50)) * 850),
+                    meter, sequence.get(), finished=True, readings=False)
             start = self.now - dt.timedelta(days=6)
             while True:
                 start += dt.timedelta(minutes=RNG.randint(240, 1200))
@@ -479,7 +492,7 @@ class Demo:
             Connector.set_status([connector], 'charging', at=start)
 
     def _session(self, connector, tag, start, minutes, power_w, meter,
-            transaction_ref, finished):
+            transaction_ref, finished, readings=True):
         pool = self.pool
         Session = pool.get('ev.session')
         MeterValue = pool.get('ev.session.meter_value')
@@ -503,7 +516,8 @@ class Demo:
                     voltage_v=400.0 if power_w > 22000 else 230.0,
                     current_a=round(power / (400.0 if power_w > 22000
                             else 230.0 * 3), 1)))
-        MeterValue.save(values)
+        if readings:
+            MeterValue.save(values)
         if finished:
             Session.stop([session], at=start + dt.timedelta(minutes=minutes),
                 meter_stop=reading, reason=RNG.choice(

@@ -126,4 +126,10 @@ def test_partner_staff_sees_own_network_only(platform, page):
     for partner in ['АО «Невская энергия»',
             'ИП Орлов Дмитрий Сергеевич «ЭкоДрайв»']:
         expect(page.get_by_text(partner, exact=True)).to_have_count(0)
+
+    # The dashboard opens with the panels the role may read.
+    page.get_by_text('Панель зарядной сети', exact=True).first.dblclick()
+    expect(page.locator('.board canvas, .board svg').first).to_be_visible(
+        timeout=20_000)
+    page.wait_for_load_state('networkidle')
     assert page.errors == []
