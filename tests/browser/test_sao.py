@@ -129,7 +129,9 @@ def test_partner_staff_sees_own_network_only(platform, page):
 
     # The dashboard opens with the panels the role may read.
     page.get_by_text('Панель зарядной сети', exact=True).first.dblclick()
-    expect(page.locator('.board canvas, .board svg').first).to_be_visible(
+    expect(page.get_by_text('Сессии по месяцам', exact=True)).to_be_visible(
         timeout=20_000)
+    expect(page.get_by_text('Станции по партнёрам', exact=True).last
+        ).to_be_visible()
     page.wait_for_load_state('networkidle')
     assert page.errors == []
