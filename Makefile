@@ -5,7 +5,10 @@
 #   make demo-reset   same, from a fresh database
 #   make test         whole test suite on SQLite (DB=postgresql for PostgreSQL)
 #   make lint         flake8
-#   make bench-ocpp   OCPP benchmark on PostgreSQL (docs/benchmarks.md)
+#   make bench        quick benchmarks, no database: bench-tariff
+#   make bench-tariff tariff engine: sessions priced per second
+#   make bench-ocpp   OCPP benchmark on PostgreSQL, minutes; not in bench
+#                     (docs/benchmarks.md)
 # See README.md.
 
 SHELL := /bin/bash
@@ -31,7 +34,8 @@ LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon bench conftest.py)
 
 VENV_STAMP := var/venv.stamp
 
-.PHONY: help venv sao demo demo-reset test lint clean distclean bench-ocpp
+.PHONY: help venv sao demo demo-reset test lint clean distclean bench \
+	bench-tariff bench-ocpp
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -69,6 +73,18 @@ test: export DB := $(DB)
 test: export PYTEST_ARGS := $(PYTEST_ARGS)
 test: venv sao
 	scripts/test.sh
+
+# `make bench` runs the benchmarks that need no database and take seconds.
+# bench-ocpp stays out of it: it needs PostgreSQL and takes minutes.
+bench: bench-tariff
+
+# The tariff engine benchmark (docs/benchmarks.md): sessions priced per
+# second by the pure engine, one process. TARIFF_BENCH_ARGS='--sessions
+# 100000' for a longer run.
+TARIFF_BENCH_ARGS ?=
+bench-tariff: venv
+	$(VENV)/bin/python bench/tariff_bench.py \
+		--output var/bench-tariff.json $(TARIFF_BENCH_ARGS)
 
 # The OCPP benchmark (docs/benchmarks.md), on PostgreSQL. Not a test: it
 # measures. BENCH_ARGS='--chargers 10000 --active 500' for the full run.

@@ -227,6 +227,7 @@ class Demo:
             logins.update(self.create_users(partners))
             self.clients = self.create_clients()
             self.stations = self.create_stations(partners)
+            self.create_tariffs()
             self.create_sessions()
             self.create_events()
         return logins
@@ -440,6 +441,47 @@ class Demo:
         Connector.set_status(list(stations[7].connectors), 'unavailable',
             at=self.now - dt.timedelta(hours=5))
         return stations
+
+    def create_tariffs(self):
+        "The platform's default tariff and a partner's with a night band"
+        pool = self.pool
+        Configuration = pool.get('ev.configuration')
+        Tariff = pool.get('ev.tariff')
+        Band = pool.get('ev.tariff.band')
+        Assignment = pool.get('ev.tariff.assignment')
+        # What the platform lets its partners ask.
+        config = Configuration(1)
+        config.tariff_max_price_per_kwh = Decimal('40')
+        config.tariff_max_price_per_minute = Decimal('10')
+        config.tariff_max_idle_price_per_minute = Decimal('15')
+        config.tariff_max_start_fee = Decimal('100')
+        config.tariff_min_idle_grace_minutes = 10
+        config.save()
+        # Prices include VAT: the chart of accounts, and with it the tax,
+        # comes with billing.
+        start = dt.date(self.now.year - 1, 1, 1)
+        platform = Tariff(name="Тариф платформы", partner=None,
+            currency=self.company.currency, start_fee=Decimal('0'),
+            price_per_kwh=Decimal('22'), price_per_minute=Decimal('0'),
+            idle_price_per_minute=Decimal('5'), idle_grace_minutes=15,
+            energy_step_wh=10, time_step_seconds=60, tax_included=True,
+            start_date=start)
+        voltzaryad = Tariff(name="ВольтЗаряд: день и ночь",
+            partner=self.partners[0].party, currency=self.company.currency,
+            start_fee=Decimal('30'), price_per_kwh=Decimal('24'),
+            price_per_minute=Decimal('0'),
+            idle_price_per_minute=Decimal('8'), idle_grace_minutes=10,
+            energy_step_wh=10, time_step_seconds=60, tax_included=True,
+            min_price=Decimal('50'), start_date=start,
+            bands=[Band(name="Ночь", start_time=dt.time(23),
+                    end_time=dt.time(7), price_per_kwh=Decimal('14'))])
+        Tariff.save([platform, voltzaryad])
+        Assignment.save([
+                Assignment(tariff=platform, location='platform',
+                    audience='everyone'),
+                Assignment(tariff=voltzaryad, location='partner',
+                    partner=self.partners[0].party, audience='everyone'),
+                ])
 
     def create_sessions(self):
         pool = self.pool
