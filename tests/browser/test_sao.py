@@ -127,8 +127,13 @@ def test_partner_staff_sees_own_network_only(platform, page):
             'ИП Орлов Дмитрий Сергеевич «ЭкоДрайв»']:
         expect(page.get_by_text(partner, exact=True)).to_have_count(0)
 
-    # The dashboard opens with the panels the role may read.
+    # The dashboard opens with the panels the role may read. The menu opens
+    # its tab asynchronously: wait until the requests are over, then bring
+    # the dashboard's tab to the front in case another one took it.
+    page.wait_for_load_state('networkidle')
     page.get_by_text('Панель зарядной сети', exact=True).first.dblclick()
+    page.wait_for_load_state('networkidle')
+    page.locator('#tablist a').filter(has_text='Панель зарядной').last.click()
     expect(page.get_by_text('Сессии по месяцам', exact=True)).to_be_visible(
         timeout=20_000)
     expect(page.get_by_text('Станции по партнёрам', exact=True).last
