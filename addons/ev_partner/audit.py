@@ -54,23 +54,27 @@ class AuditLog(ModelSQL, ModelView):
 
     @classmethod
     def log(cls, action, records, description=None, old=None, new=None):
-        """Record action on each record, on behalf of the user of the
-        transaction who may not read the log itself"""
+        "Record action on each record with the same description and values"
+        cls.log_many([(action, r, description, old, new) for r in records])
+
+    @classmethod
+    def log_many(cls, entries):
+        """Record the (action, record, description, old, new) entries at once,
+        on behalf of the user of the transaction who may not read the log"""
         user = Transaction().user or None
         at = utcnow()
-        vlist = []
-        for record in records:
-            vlist.append({
-                    'at': at,
-                    'user': user,
-                    'action': action,
-                    'resource': str(record) if record else None,
-                    'description': description,
-                    'old_value': old,
-                    'new_value': new,
-                    })
-        with without_check_access():
-            cls.create(vlist)
+        vlist = [{
+                'at': at,
+                'user': user,
+                'action': action,
+                'resource': str(record) if record else None,
+                'description': description,
+                'old_value': old,
+                'new_value': new,
+                } for action, record, description, old, new in entries]
+        if vlist:
+            with without_check_access():
+                cls.create(vlist)
 
     @classmethod
     def check_modification(cls, mode, logs, values=None, external=False):

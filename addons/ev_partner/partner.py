@@ -376,10 +376,10 @@ class Partner(Workflow, ModelSQL, ModelView):
         changes = [(p, p.state) for p in partners if p.state != state]
         History.record_states(changes, state)
         labels = dict(cls.fields_get(['state'])['state']['selection'])
-        for partner, old in changes:
-            AuditLog.log('partner_state', [partner],
-                description=partner.rec_name,
-                old=labels.get(old), new=labels.get(state))
+        AuditLog.log_many([
+                ('partner_state', partner, partner.rec_name,
+                    labels.get(old), labels.get(state))
+                for partner, old in changes])
 
     @classmethod
     @ModelView.button

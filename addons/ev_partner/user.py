@@ -112,13 +112,14 @@ class User(metaclass=PoolMeta):
         if {'ev_partner', 'ev_party'} & {
                 k for v in args[1::2] for k in v}:
             cls._ev_partner_cache.clear()
+        entries = []
         for user in cls.browse(list(before)):
             after = {g.rec_name for g in user.groups}
             if after != before[user.id]:
-                AuditLog.log('group', [user],
-                    description=user.login,
-                    old=', '.join(sorted(before[user.id])),
-                    new=', '.join(sorted(after)))
+                entries.append(('group', user, user.login,
+                        ', '.join(sorted(before[user.id])),
+                        ', '.join(sorted(after))))
+        AuditLog.log_many(entries)
 
     @classmethod
     def on_modification(cls, mode, users, field_names=None):
@@ -164,18 +165,17 @@ class UserRole(metaclass=PoolMeta):
         AuditLog = pool.get('ev.audit.log')
         super().on_modification(mode, roles, field_names=field_names)
         if mode in {'create', 'write'}:
-            for role in roles:
-                AuditLog.log('role', [role.user],
-                    description=role.user.login,
-                    new=role.role.rec_name)
+            AuditLog.log_many([
+                    ('role', role.user, role.user.login, None,
+                        role.role.rec_name)
+                    for role in roles])
 
     @classmethod
     def on_delete(cls, roles):
         pool = Pool()
         AuditLog = pool.get('ev.audit.log')
         callback = super().on_delete(roles)
-        for role in roles:
-            AuditLog.log('role', [role.user],
-                description=role.user.login,
-                old=role.role.rec_name)
+        AuditLog.log_many([
+                ('role', role.user, role.user.login, role.role.rec_name, None)
+                for role in roles])
         return callback

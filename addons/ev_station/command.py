@@ -221,11 +221,11 @@ class Command(Workflow, ModelSQL, ModelView):
                 'user': Transaction().user or None,
                 })
         actions = dict(cls.fields_get(['action'])['action']['selection'])
-        for command in commands:
-            AuditLog.log('command', [command],
-                description=command.station.rec_name,
-                new='%s %s' % (
-                    actions.get(command.action), command.parameters or ''))
+        AuditLog.log_many([
+                ('command', command, command.station.rec_name, None,
+                    '%s %s' % (
+                        actions.get(command.action), command.parameters or ''))
+                for command in commands])
 
     @classmethod
     @ModelView.button

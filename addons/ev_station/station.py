@@ -447,11 +447,10 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         pool = Pool()
         AuditLog = pool.get('ev.audit.log')
         labels = dict(cls.fields_get(['state'])['state']['selection'])
-        for station in stations:
-            if station.state != state:
-                AuditLog.log('station_state', [station],
-                    description=station.rec_name,
-                    old=labels.get(station.state), new=labels.get(state))
+        AuditLog.log_many([
+                ('station_state', station, station.rec_name,
+                    labels.get(station.state), labels.get(state))
+                for station in stations if station.state != state])
 
     @classmethod
     @ModelView.button
