@@ -228,6 +228,7 @@ class Demo:
             self.clients = self.create_clients()
             self.stations = self.create_stations(partners)
             self.create_tariffs()
+            self.create_offers()
             self.create_sessions()
             self.create_events()
         return logins
@@ -482,6 +483,73 @@ class Demo:
                 Assignment(tariff=voltzaryad, location='partner',
                     partner=self.partners[0].party, audience='everyone'),
                 ])
+
+    def create_offers(self):
+        """Subscription plans, a client who bought one, and promo codes:
+        a welcome code, a launch code and a batch for one network"""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        ModelData = pool.get('ir.model.data')
+        Uom = pool.get('product.uom')
+        Template = pool.get('product.template')
+        Product = pool.get('product.product')
+        Service = pool.get('sale.subscription.service')
+        Plan = pool.get('ev.subscription.plan')
+        Subscription = pool.get('sale.subscription')
+        Promotion = pool.get('sale.promotion')
+        Coupon = pool.get('sale.promotion.coupon')
+        Number = pool.get('sale.promotion.coupon.number')
+        unit = Uom(ModelData.get_id('product', 'uom_unit'))
+        services = {}
+        for xml_id, name, price in [
+                ('recurrence_monthly', "Абонемент на месяц", '1490'),
+                ('recurrence_yearly', "Абонемент на год", '4900')]:
+            template = Template(name=name, type='service',
+                default_uom=unit, sale_uom=unit, salable=True,
+                list_price=Decimal(price),
+                products=[Product()])
+            template.save()
+            services[xml_id] = Service(product=template.products[0],
+                consumption_recurrence=ModelData.get_id(
+                    'ev_tariff', xml_id))
+            services[xml_id].save()
+        voltzaryad = self.partners[0].party
+        plans = [
+            Plan(name="ВольтЗаряд 100", service=services['recurrence_monthly'],
+                fee=Decimal('1490'), currency=self.company.currency,
+                included_energy_wh=100_000, waive_start_fee=True,
+                discount_rate=Decimal('0.1'), partners=[voltzaryad],
+                description="100 кВт·ч в месяц на станциях ВольтЗаряд, "
+                "без платы за старт, −10 % сверх пакета."),
+            Plan(name="Вся сеть −15 %", service=services['recurrence_yearly'],
+                fee=Decimal('4900'), currency=self.company.currency,
+                discount_rate=Decimal('0.15'),
+                description="Скидка 15 % на всех станциях сети целый год."),
+            ]
+        Plan.save(plans)
+        # The first client bought the monthly plan in the client app.
+        with Transaction().set_context(_ev_portal_party=self.clients[0].id):
+            Subscription.ev_purchase(plans[0].id)
+
+        def promotion(name, discount, number_of_use, client_limit, codes,
+                **values):
+            promotion = Promotion(name=name, ev_discount=discount,
+                formula='unit_price', company=self.company,
+                currency=self.company.currency, **values)
+            promotion.save()
+            coupon = Coupon(promotion=promotion, company=self.company,
+                number_of_use=number_of_use, ev_client_limit=client_limit)
+            coupon.save()
+            Number.save([Number(coupon=coupon, company=self.company,
+                        number=code, start_date=None) for code in codes])
+        promotion("Добро пожаловать", 'percentage', 0, 1, ['WELCOME'],
+            ev_rate=Decimal('0.5'), ev_first_session=True)
+        promotion("Запуск сети", 'fixed', 100, 1, ['START200'],
+            ev_amount=Decimal('200'))
+        promotion("10 кВт·ч в подарок", 'free_kwh', 1, 2,
+            ['VZ-%s' % ''.join(RNG.choice('ABCDEFGHJKMNPQRSTUVWXYZ23456789')
+                    for _ in range(8)) for _ in range(20)],
+            ev_energy_wh=10_000, ev_partners=[voltzaryad])
 
     def create_sessions(self):
         pool = self.pool

@@ -1,5 +1,6 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
+from trytond.exceptions import UserError
 from trytond.model.exceptions import ValidationError
 
 
@@ -12,4 +13,16 @@ class TariffBoundError(ValidationError):
 
 
 class AssignmentValidationError(ValidationError):
+    pass
+
+
+class SubscriptionValidationError(ValidationError):
+    pass
+
+
+class SubscriptionError(UserError):
+    pass
+
+
+class PromoCodeError(UserError):
     pass

@@ -1,6 +1,7 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 import datetime as dt
+import json
 import logging
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from trytond.pyson import Eval
 from trytond.transaction import without_check_access
 
 from . import engine
+from .subscription import session_date
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +120,11 @@ class Session(metaclass=PoolMeta):
         super().write(*args)
         if reassigned:
             # OCPP 2.0.1 may tell the ID token, hence the client, after
-            # the start: the client's tariff applies from the start.
+            # the start: the client's tariff and waiting promo code apply
+            # from the start.
             cls.set_tariff(cls.browse(reassigned))
+            Pool().get('ev.promotion.redemption').bind(
+                cls.browse(reassigned))
 
     @classmethod
     def start(cls, sessions, at=None, meter_start=None,
@@ -128,6 +133,15 @@ class Session(metaclass=PoolMeta):
         super().start(sessions, at=at, meter_start=meter_start,
             transaction_ref=transaction_ref)
         cls.set_tariff(cls.browse(pending))
+        Pool().get('ev.promotion.redemption').bind(
+            [s for s in cls.browse(pending) if s.state == 'active'])
+
+    @classmethod
+    def fail(cls, sessions):
+        super().fail(sessions)
+        # The client keeps the code for a session that really charges.
+        Pool().get('ev.promotion.redemption').release(
+            [s for s in cls.browse(sessions) if s.state == 'failed'])
 
     @classmethod
     def stop(cls, sessions, at=None, meter_stop=None, reason=None):
@@ -217,13 +231,102 @@ class Session(metaclass=PoolMeta):
                     'charging' if energy else 'idle'))
         return tuple(samples), tuple(timeline)
 
-    def _get_allowances(self, spec):
-        "Return the engine Allowances (subscriptions, promo codes)"
-        return ()
+    def _get_options(self):
+        """Return the promo code the session uses (or None) and the
+        candidate allowances: without a subscription, then with each of
+        the client's subscriptions that applies, as (subscription,
+        allowances) pairs
+
+        The session is priced with the candidate that costs the least: a
+        client with two plans pays what the better one gives."""
+        pool = Pool()
+        Redemption = pool.get('ev.promotion.redemption')
+        Subscription = pool.get('sale.subscription')
+        redemption = Redemption.of_session(self) if self.id else None
+        promo = (redemption.ev_allowance(),) if redemption else ()
+        options = [(None, promo)]
+        date = session_date(self)
+        for subscription in Subscription.ev_find(
+                self.client, self.station, date):
+            options.append((subscription,
+                    tuple(subscription.ev_allowances(date)) + promo))
+        return redemption, options
+
+    def _price(self, spec, stop_at, samples, timeline):
+        """Return the best breakdown of the session up to stop_at, the
+        promo code, the subscription and the allowances it was priced
+        with"""
+        redemption, options = self._get_options()
+        reserved = self._get_reserved()
+        best = None
+        for subscription, allowances in options:
+            breakdown = engine.price(spec, self.start_at, stop_at,
+                samples=samples, timeline=timeline,
+                allowances=allowances, reserved=reserved)
+            if best is None or breakdown.total < best[0].total:
+                best = (breakdown, redemption, subscription, allowances)
+        return best
 
     def _get_reserved(self):
-        "Tell whether the session follows a reservation"
+        """Tell whether the session follows a reservation of its connector
+        for its ID tag: an accepted ReserveNow, not cancelled nor used by
+        an earlier session, whose expiry the start did not pass"""
+        pool = Pool()
+        Command = pool.get('ev.station.command')
+        if not self.start_at or not self.id_tag_code or not self.station:
+            return False
+        with without_check_access():
+            reservations = Command.search([
+                    ('station', '=', self.station.id),
+                    ('action', '=', 'reserve_now'),
+                    ('state', '=', 'accepted'),
+                    ('answered_at', '<=', self.start_at),
+                    ('answered_at', '>=',
+                        self.start_at - dt.timedelta(days=1)),
+                    ], order=[('answered_at', 'DESC'), ('id', 'DESC')])
+            for reservation in reservations:
+                if (reservation.connector and self.connector
+                        and reservation.connector != self.connector):
+                    continue
+                params = _params(reservation)
+                tag = params.get('id_tag') or (
+                    params.get('id_token') or {}).get('id_token')
+                if (tag or '').upper() != self.id_tag_code.upper():
+                    continue
+                expiry = _instant(params.get('expiry_date')
+                    or params.get('expiry_date_time'))
+                if expiry and expiry < self.start_at:
+                    continue
+                if self._reservation_ended(reservation, params):
+                    continue
+                return True
         return False
+
+    def _reservation_ended(self, reservation, params):
+        "Tell whether the reservation was cancelled or used before"
+        pool = Pool()
+        Command = pool.get('ev.station.command')
+        ident = params.get('reservation_id', params.get('id'))
+        for cancel in [] if ident is None else Command.search([
+                    ('station', '=', self.station.id),
+                    ('action', '=', 'cancel_reservation'),
+                    ('state', '=', 'accepted'),
+                    ('answered_at', '>=', reservation.answered_at),
+                    ('answered_at', '<=', self.start_at),
+                    ]):
+            if _params(cancel).get('reservation_id') == ident:
+                return True
+        domain = [
+            ('station', '=', self.station.id),
+            ('start_at', '>=', reservation.answered_at),
+            ('start_at', '<', self.start_at),
+            ('state', '!=', 'failed'),
+            ('id', '!=', self.id),
+            ]
+        if reservation.connector:
+            domain.append(('connector', '=', reservation.connector.id))
+        return any((s.id_tag_code or '').upper() == self.id_tag_code.upper()
+            for s in self.search(domain))
 
     def get_estimate(self, at=None):
         """Return the engine Breakdown of the session so far (the final one
@@ -239,10 +342,8 @@ class Session(metaclass=PoolMeta):
             samples, timeline = session._get_samples(stop_at)
             # Up to now, or to the last reading of a charger ahead of us.
             stop_at = max([stop_at] + [s.at for s in samples])
-            return engine.price(spec, session.start_at, stop_at,
-                samples=samples, timeline=timeline,
-                allowances=tuple(session._get_allowances(spec)),
-                reserved=session._get_reserved())
+            breakdown, *_ = session._price(spec, stop_at, samples, timeline)
+            return breakdown
 
     @classmethod
     @ModelView.button
@@ -254,15 +355,25 @@ class Session(metaclass=PoolMeta):
         "Price the finished sessions that are not priced yet"
         pool = Pool()
         PriceLine = pool.get('ev.tariff.price_line')
+        Subscription = pool.get('sale.subscription')
+        Usage = pool.get('ev.subscription.usage')
+        Redemption = pool.get('ev.promotion.redemption')
         with without_check_access():
             sessions = [s for s in cls.browse(sessions)
                 if s.state == 'finished' and not s.priced_at]
             if not sessions:
                 return
-            # Two deliveries of the same stop must not price twice.
+            # Two deliveries of the same stop must not price twice, and
+            # two sessions of one client stopping at once must not both
+            # take the last included kWh of a subscription.
             cls.lock(sessions)
+            subscriptions = {sub for s in sessions
+                for sub in Subscription.ev_find(
+                    s.client, s.station, session_date(s))}
+            if subscriptions:
+                Subscription.lock(list(subscriptions))
             sessions = [s for s in cls.browse(sessions) if not s.priced_at]
-            lines = []
+            lines, usages, redemptions = [], [], []
             for session in sessions:
                 spec = session._get_spec()
                 if spec is None:
@@ -271,10 +382,9 @@ class Session(metaclass=PoolMeta):
                     continue
                 samples, timeline = session._get_samples(session.stop_at)
                 try:
-                    breakdown = engine.price(spec, session.start_at,
-                        session.stop_at, samples=samples, timeline=timeline,
-                        allowances=tuple(session._get_allowances(spec)),
-                        reserved=session._get_reserved())
+                    breakdown, redemption, subscription, allowances = (
+                        session._price(spec, session.stop_at, samples,
+                            timeline))
                 except ValueError as error:
                     # The stop must be recorded whatever: an operator
                     # prices the session once the tariff is fixed.
@@ -285,7 +395,18 @@ class Session(metaclass=PoolMeta):
                             error=error))
                     continue
                 lines.extend(session._set_breakdown(spec, breakdown))
+                if subscription:
+                    usage = Subscription.ev_record_usage(session,
+                        subscription, allowances, breakdown,
+                        session_date(session))
+                    if usage:
+                        usages.append(usage)
+                if redemption:
+                    redemption.set_applied(breakdown)
+                    redemptions.append(redemption)
             PriceLine.save(lines)
+            Usage.save(usages)
+            Redemption.save(redemptions)
             cls.save(sessions)
 
     def _set_breakdown(self, spec, breakdown):
@@ -391,3 +512,25 @@ class PriceLine(sequence_ordered(), ModelSQL, ModelView):
                 key=lambda i: abs(breakdown.lines[i].amount))
             taxes[largest] += difference
         return taxes
+
+
+def _params(command):
+    "Return the parameters of the command as a dictionary"
+    try:
+        params = json.loads(command.parameters or '{}')
+    except ValueError:
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def _instant(value):
+    "Return the ISO 8601 text as a naive UTC datetime, or None"
+    if not value:
+        return None
+    try:
+        instant = dt.datetime.fromisoformat(str(value).replace('Z', '+00:00'))
+    except ValueError:
+        return None
+    if instant.tzinfo:
+        instant = instant.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return instant

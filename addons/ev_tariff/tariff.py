@@ -491,10 +491,14 @@ class Tariff(DeactivableMixin, ModelSQL, ModelView):
                 return None
             tariff = assignment.tariff
             spec = tariff.get_spec(connector.station, at.date())
-            breakdown = engine.quote(spec, at, max(int(energy_wh or 0), 0),
-                max(int(minutes or 0), 0),
-                allowances=tuple(cls._quote_allowances(
-                        connector, client, tariff, at)))
+            breakdown = None
+            for allowances in cls._quote_options(
+                    connector, client, tariff, at):
+                quoted = engine.quote(spec, at,
+                    max(int(energy_wh or 0), 0), max(int(minutes or 0), 0),
+                    allowances=tuple(allowances))
+                if breakdown is None or quoted.total < breakdown.total:
+                    breakdown = quoted
             return {
                 'tariff': tariff.id,
                 'tariff_name': tariff.name,
@@ -508,11 +512,21 @@ class Tariff(DeactivableMixin, ModelSQL, ModelView):
                 }
 
     @classmethod
-    def _quote_allowances(cls, connector, client, tariff, at):
-        "Yield the engine Allowances a quote for client takes into account"
-        # Subscriptions and promo codes (issue 5, second increment) hook
-        # in here and in ev.session._get_allowances.
-        return []
+    def _quote_options(cls, connector, client, tariff, at):
+        """Yield the allowances a quote for client may be priced with: the
+        code waiting for its next session, without and with each of its
+        subscriptions that applies there (the cheapest is quoted, as the
+        session will be priced)"""
+        pool = Pool()
+        Redemption = pool.get('ev.promotion.redemption')
+        Subscription = pool.get('sale.subscription')
+        station = connector.station
+        date = local_date(at, station.timezone)
+        redemption = Redemption.waiting(client, station, date)
+        promo = [redemption.ev_allowance()] if redemption else []
+        yield promo
+        for subscription in Subscription.ev_find(client, station, date):
+            yield subscription.ev_allowances(date) + promo
 
     @classmethod
     @ModelView.button_action('ev_tariff.wizard_preview')

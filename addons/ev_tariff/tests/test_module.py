@@ -497,6 +497,66 @@ class EvTariffTestCase(
             self.assertEqual(tariff.version, 2)
 
     @with_transaction()
+    def test_reservation_fee(self):
+        """The reservation fee is charged to the session that follows an
+        accepted, unexpired, uncancelled and unused reservation of its tag"""
+        pool = Pool()
+        Session = pool.get('ev.session')
+        Command = pool.get('ev.station.command')
+        company = create_company()
+        with set_company(company):
+            partner = self._partner()
+            station = self._station(partner)
+            connector = station.connectors[0]
+            tariff = self._tariff("Standard", partner,
+                price_per_kwh=Decimal('20'), reservation_fee=Decimal('40'))
+            self._assign(tariff, 'partner', partner=partner)
+
+            def reserve(at, params, action='reserve_now', connector=None):
+                Command(station=station, connector=connector, action=action,
+                    parameters=json.dumps(params), state='accepted',
+                    answered_at=at).save()
+
+            def charge(tag, start, connector=connector):
+                session = Session(station=station, connector=connector,
+                    id_tag_code=tag)
+                session.save()
+                Session.start([session], at=start, meter_start=0,
+                    transaction_ref=str(session.id))
+                Session.stop([session], at=start + minutes(30),
+                    meter_stop=1000)
+                return [line.kind for line in Session(session.id).price_lines]
+
+            # 1.6: reserved for ANNA on the first connector until 10:30.
+            reserve(T0, {'id_tag': 'ANNA', 'reservation_id': 1,
+                    'expiry_date': '2026-11-27T10:30:00Z'},
+                connector=connector)
+            self.assertEqual(charge('BORIS', T0 + minutes(5)), ['energy'])
+            self.assertEqual(charge('anna', T0 + minutes(10),
+                    connector=station.connectors[1]), ['energy'])
+            self.assertEqual(charge('anna', T0 + minutes(20)),
+                ['reservation', 'energy'])
+            # Used once: the next session of the tag pays no fee.
+            self.assertEqual(charge('ANNA', T0 + minutes(25)), ['energy'])
+
+            # 2.0.1, expired before the start.
+            reserve(T0 + minutes(60), {'id': 7, 'id_token': {
+                        'id_token': 'CARL', 'type': 'ISO14443'},
+                    'expiry_date_time': '2026-11-27T11:10:00Z'})
+            self.assertEqual(charge('CARL', T0 + minutes(75)), ['energy'])
+
+            # Cancelled before the start.
+            reserve(T0 + minutes(120), {'id_tag': 'DORA',
+                    'reservation_id': 9})
+            reserve(T0 + minutes(125), {'reservation_id': 9},
+                action='cancel_reservation')
+            self.assertEqual(charge('DORA', T0 + minutes(130)), ['energy'])
+            reserve(T0 + minutes(180), {'id_token': {'id_token': 'DORA'},
+                    'id': 10})
+            self.assertEqual(charge('DORA', T0 + minutes(190)),
+                ['reservation', 'energy'])
+
+    @with_transaction()
     def test_price_version_of_start(self):
         "A session is priced with the version in force when it started"
         company = create_company()
