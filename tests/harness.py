@@ -45,6 +45,13 @@ def shipped_security_config():
     return '\n'.join(lines) + '\n'
 
 
+def shipped_retry():
+    "Return the [database] retry of the repository's trytond.conf"
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(ROOT, 'trytond.conf'))
+    return parser.getint('database', 'retry', fallback=5)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -64,8 +71,8 @@ class Platform:
         self.process = None
         self.config = os.path.join(self.folder, 'trytond.conf')
         with open(self.config, 'w') as fp:
-            fp.write('[database]\nuri = %s\npath = %s\n' % (
-                    self.uri, self.folder))
+            fp.write('[database]\nuri = %s\npath = %s\nretry = %s\n' % (
+                    self.uri, self.folder, shipped_retry()))
             fp.write('[web]\nlisten = 127.0.0.1:%s\nroot = %s\n' % (
                     self.port, SAO_ROOT))
             fp.write(shipped_security_config())

@@ -11,7 +11,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.currency.fields import Monetary
-from trytond.modules.ev_partner.tools import utcnow
+from trytond.modules.ev_partner.tools import lock, utcnow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.rpc import RPC
@@ -667,9 +667,9 @@ class Redemption(Workflow, ModelSQL, ModelView):
                 session, = sessions
             # Limits hold under concurrency: whoever comes second waits
             # for the first to commit and counts its use.
-            Number.lock([number])
+            lock(Number, [number])
             if session is not None:
-                Session.lock([session])
+                lock(Session, [session])
                 if cls.search([
                             ('session', '=', session.id),
                             ('state', 'in', ['reserved', 'applied']),
@@ -756,7 +756,7 @@ class Redemption(Workflow, ModelSQL, ModelView):
                 return
             # Two sessions of one client starting at once take one code
             # each at most, never the same.
-            cls.lock(waiting)
+            lock(cls, waiting)
             waiting = [r for r in cls.browse(waiting)
                 if r.session is None and r.state == 'reserved']
             bound = {r.session.id for r in cls.search([

@@ -8,7 +8,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
 from trytond.modules.currency.fields import Monetary
-from trytond.modules.ev_partner.tools import utcnow
+from trytond.modules.ev_partner.tools import lock, utcnow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import without_check_access
@@ -366,12 +366,10 @@ class Session(metaclass=PoolMeta):
             # Two deliveries of the same stop must not price twice, and
             # two sessions of one client stopping at once must not both
             # take the last included kWh of a subscription.
-            cls.lock(sessions)
-            subscriptions = {sub for s in sessions
-                for sub in Subscription.ev_find(
-                    s.client, s.station, session_date(s))}
-            if subscriptions:
-                Subscription.lock(list(subscriptions))
+            lock(cls, sessions)
+            lock(Subscription, {sub for s in sessions
+                    for sub in Subscription.ev_find(
+                        s.client, s.station, session_date(s))})
             sessions = [s for s in cls.browse(sessions) if not s.priced_at]
             lines, usages, redemptions = [], [], []
             for session in sessions:

@@ -12,6 +12,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields)
 from trytond.modules.currency.fields import Monetary
+from trytond.modules.ev_partner.tools import lock
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.rpc import RPC
@@ -183,6 +184,12 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
         super().validate_fields(plans, field_names)
         if field_names & {'service'}:
             for plan in plans:
+                product = plan.service.product
+                if not product.salable or not product.sale_uom:
+                    raise SubscriptionValidationError(gettext(
+                            'ev_tariff.msg_plan_service_not_salable',
+                            plan=plan.rec_name,
+                            product=product.rec_name))
                 if not plan.service.consumption_recurrence:
                     raise SubscriptionValidationError(gettext(
                             'ev_tariff.msg_plan_service_recurrence',
@@ -580,7 +587,7 @@ class Subscription(metaclass=PoolMeta):
     def lock_party(cls, party):
         pool = Pool()
         Party = pool.get('party.party')
-        Party.lock([party])
+        lock(Party, [party])
 
     def ev_dict(self):
         "Return the subscription as the client app shows it"

@@ -499,11 +499,12 @@ def test_buttons_other_partner(network, role, model, button, name):
         assert_access_error(info.value.error)
 
 
-def test_manager_previews_own_and_platform_tariffs(network):
-    """A partner manager previews the prices of its own and the platform's
-    tariffs, not of the other partner's"""
+@pytest.mark.parametrize('role', STAFF)
+def test_staff_preview_own_and_platform_tariffs(network, role):
+    """Partner staff preview the prices of their own and the platform's
+    tariffs, not of the other partner's (the calculator changes nothing)"""
     for number in [0, 1]:
-        user = network.login('manager', number)
+        user = network.login(role, number)
         for tariff in [network.sides[number]['tariff'],
                 network.platform_tariff]:
             assert user.model('ev.tariff', 'preview', [tariff])
