@@ -140,3 +140,32 @@ def test_partner_staff_sees_own_network_only(platform, page):
         ).to_be_visible()
     page.wait_for_load_state('networkidle')
     assert page.errors == []
+
+
+def test_operator_reads_promo_codes_and_plans(platform, page):
+    """The operator opens the promo codes with their usage and the plans in
+    Russian, without a client-side error"""
+    login(page, platform, 'operator')
+    root = page.get_by_text('Электрозарядная сеть', exact=True)
+    expect(root).to_be_visible(timeout=20_000)
+    root.dblclick()
+    # "Тарифы" is both the folder and its first entry.
+    page.get_by_text('Тарифы', exact=True).first.dblclick()
+    page.get_by_text('Промокоды', exact=True).first.dblclick()
+    row = page.get_by_text('Добро пожаловать', exact=True)
+    expect(row).to_be_visible(timeout=20_000)
+    expect(page.get_by_text('10 кВт·ч в подарок', exact=True)).to_be_visible()
+    row.dblclick()
+    form = page.locator('.form')
+    expect(form.get_by_text('Первая сессия', exact=False).first
+        ).to_be_visible(timeout=20_000)
+    expect(form.get_by_text('Где и для кого', exact=True)).to_be_visible()
+
+    page.get_by_text('Планы абонементов', exact=True).first.dblclick()
+    expect(page.get_by_text('ВольтЗаряд 100', exact=True).first
+        ).to_be_visible(timeout=20_000)
+    # The products plans are sold as, in Russian too (an upstream gap).
+    expect(page.get_by_text('Товары и услуги', exact=True).first
+        ).to_be_visible()
+    expect(page.get_by_text('Products', exact=True)).to_have_count(0)
+    assert page.errors == []
