@@ -22,6 +22,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import engine
 from .exceptions import PromoCodeError
 from .subscription import _client, session_date
+from .tariff import _number
 
 DISCOUNTS = [
     (None, ""),
@@ -216,10 +217,6 @@ class Promotion(metaclass=PoolMeta):
         elif self.ev_discount == 'free_start_fee':
             return gettext('ev_tariff.msg_promo_describe_free_start_fee')
         return ''
-
-
-def _number(value):
-    return '{:f}'.format(Decimal(value).normalize())
 
 
 class Promotion_Party(ModelSQL):
@@ -534,11 +531,6 @@ class Redemption(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, redemptions):
-        pass
-
-    @classmethod
-    @Workflow.transition('applied')
-    def apply(cls, redemptions):
         pass
 
     # The checks, in the order a client is told of them.

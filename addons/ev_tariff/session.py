@@ -231,7 +231,7 @@ class Session(metaclass=PoolMeta):
                     'charging' if energy else 'idle'))
         return tuple(samples), tuple(timeline)
 
-    def _get_options(self):
+    def _get_options(self, subscriptions=None):
         """Return the promo code the session uses (or None) and the
         candidate allowances: without a subscription, then with each of
         the client's subscriptions that applies, as (subscription,
@@ -246,17 +246,19 @@ class Session(metaclass=PoolMeta):
         promo = (redemption.ev_allowance(),) if redemption else ()
         options = [(None, promo)]
         date = session_date(self)
-        for subscription in Subscription.ev_find(
-                self.client, self.station, date):
+        if subscriptions is None:
+            subscriptions = Subscription.ev_find(
+                self.client, self.station, date)
+        for subscription in subscriptions:
             options.append((subscription,
                     tuple(subscription.ev_allowances(date)) + promo))
         return redemption, options
 
-    def _price(self, spec, stop_at, samples, timeline):
+    def _price(self, spec, stop_at, samples, timeline, subscriptions=None):
         """Return the best breakdown of the session up to stop_at, the
         promo code, the subscription and the allowances it was priced
         with"""
-        redemption, options = self._get_options()
+        redemption, options = self._get_options(subscriptions)
         reserved = self._get_reserved()
         best = None
         for subscription, allowances in options:
@@ -367,9 +369,11 @@ class Session(metaclass=PoolMeta):
             # two sessions of one client stopping at once must not both
             # take the last included kWh of a subscription.
             lock(cls, sessions)
-            lock(Subscription, {sub for s in sessions
-                    for sub in Subscription.ev_find(
-                        s.client, s.station, session_date(s))})
+            # Found once: the locked ones are those the pricing uses.
+            found = {s.id: Subscription.ev_find(
+                    s.client, s.station, session_date(s)) for s in sessions}
+            lock(Subscription, {sub for subs in found.values()
+                    for sub in subs})
             sessions = [s for s in cls.browse(sessions) if not s.priced_at]
             lines, usages, redemptions = [], [], []
             for session in sessions:
@@ -382,7 +386,7 @@ class Session(metaclass=PoolMeta):
                 try:
                     breakdown, redemption, subscription, allowances = (
                         session._price(spec, session.stop_at, samples,
-                            timeline))
+                            timeline, subscriptions=found[session.id]))
                 except ValueError as error:
                     # The stop must be recorded whatever: an operator
                     # prices the session once the tariff is fixed.

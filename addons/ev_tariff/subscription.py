@@ -549,7 +549,7 @@ class Subscription(metaclass=PoolMeta):
                         'ev_tariff.msg_subscription_plan_unavailable'))
             plan, = plans
             # Two purchases at once must not make two subscriptions.
-            cls.lock_party(party)
+            lock(Pool().get('party.party'), [party])
             today = Pool().get('ir.date').today()
             if cls.search([
                         ('party', '=', party.id),
@@ -582,12 +582,6 @@ class Subscription(metaclass=PoolMeta):
             cls.quote([subscription])
             cls.run([subscription])
             return subscription.ev_dict()
-
-    @classmethod
-    def lock_party(cls, party):
-        pool = Pool()
-        Party = pool.get('party.party')
-        lock(Party, [party])
 
     def ev_dict(self):
         "Return the subscription as the client app shows it"
