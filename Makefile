@@ -64,7 +64,8 @@ demo: venv sao
 	EV_MODULES="$(EV_MODULES)" scripts/demo.sh
 
 demo-reset:
-	rm -f var/db/demo.sqlite var/db/demo.sqlite-* var/demo-* var/ocpp-outbox.sqlite*
+	rm -f var/db/demo.sqlite var/db/demo.sqlite-* var/demo-* var/ocpp-outbox.sqlite* \
+		var/sandbox.sqlite*
 	$(MAKE) demo
 
 # DB and PYTEST_ARGS reach scripts/test.sh through the environment, so

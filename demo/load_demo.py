@@ -20,6 +20,8 @@ import random
 import secrets
 from decimal import Decimal
 
+from books import setup_books
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # A fixed seed: every demo database tells the same story.
@@ -223,13 +225,16 @@ class Demo:
         with Transaction().set_context(company=self.company.id,
                 companies=[self.company.id]):
             logins = {}
+            self.vat = setup_books(self.company, self.now.date())
             partners = self.create_partners()
             logins.update(self.create_users(partners))
             self.clients = self.create_clients()
             self.stations = self.create_stations(partners)
             self.create_tariffs()
             self.create_offers()
+            self.create_topups()
             self.create_sessions()
+            self.create_settlements()
             self.create_events()
         return logins
 
@@ -466,14 +471,14 @@ class Demo:
             price_per_kwh=Decimal('22'), price_per_minute=Decimal('0'),
             idle_price_per_minute=Decimal('5'), idle_grace_minutes=15,
             energy_step_wh=10, time_step_seconds=60, tax_included=True,
-            start_date=start)
+            start_date=start, taxes=[self.vat])
         voltzaryad = Tariff(name="ВольтЗаряд: день и ночь",
             partner=self.partners[0].party, currency=self.company.currency,
             start_fee=Decimal('30'), price_per_kwh=Decimal('24'),
             price_per_minute=Decimal('0'),
             idle_price_per_minute=Decimal('8'), idle_grace_minutes=10,
             energy_step_wh=10, time_step_seconds=60, tax_included=True,
-            min_price=Decimal('50'), start_date=start,
+            min_price=Decimal('50'), start_date=start, taxes=[self.vat],
             bands=[Band(name="Ночь", start_time=dt.time(23),
                     end_time=dt.time(7), price_per_kwh=Decimal('14'))])
         Tariff.save([platform, voltzaryad])
@@ -636,6 +641,34 @@ class Demo:
             meter[connector.id] = reading
         else:
             Session.write([session], {'energy_wh': reading - meter_start})
+
+    def create_topups(self):
+        """The clients' card top-ups, before their sessions: historical
+        payments the acquirer settled long ago, so they are recorded as
+        succeeded without a call to it"""
+        pool = self.pool
+        Configuration = pool.get('ev.configuration')
+        Payment = pool.get('account.payment')
+        config = Configuration(1)
+        journal = config.card_journal
+        payments = [Payment(company=self.company, kind='receivable',
+                journal=journal, party=client, currency=journal.currency,
+                amount=Decimal(amount), account=config.balance_account,
+                ev_kind='topup',
+                date=self.now.date() - dt.timedelta(days=160))
+            for client, amount in zip(self.clients,
+                [80000, 60000, 5000, 50000, 250000, 500])]
+        Payment.save(payments)
+        Payment.submit(payments)
+        Payment.write(payments, {'state': 'processing'})
+        Payment.succeed(payments)
+
+    def create_settlements(self):
+        """Last month's settlements with the partners, confirmed and e-mailed
+        (the statement goes to the partner's contact address)"""
+        Settlement = self.pool.get('ev.billing.settlement')
+        first = self.now.date().replace(day=1)
+        Settlement.create_period(first - dt.timedelta(days=1), self.company)
 
     def create_events(self):
         pool = self.pool

@@ -121,6 +121,19 @@ urllib.request.urlopen(sys.argv[1], timeout=1)' "$URL" 2>/dev/null && break
     sleep 0.2
 done
 
+# The scheduled tasks: the card acquirer's events and captures, month-end
+# invoices and partner settlements, expiring invitations.
+"$VENV_BIN/trytond-cron" -c "${CONF[@]}" -d "$DB" --logconf demo/logging.conf \
+    >var/cron.log 2>&1 &
+pids+=($!)
+
+# The sandbox card acquirer (trytond.conf [ev_billing] sandbox_url): the
+# demo's card account pays through it, webhooks come back to trytond.
+"$PYTHON" -m trytond.modules.ev_billing.sandbox --listen 127.0.0.1:8010 \
+    --db var/sandbox.sqlite >var/sandbox.log 2>&1 &
+pids+=($!)
+echo "demo: sandbox card acquirer on http://127.0.0.1:8010/ (log var/sandbox.log)"
+
 # The OCPP daemon: chargers connect to ws://127.0.0.1:$OCPP_PORT/<identity>.
 if [ -f var/demo-ocpp-password ] && [ -x "$VENV_BIN/ev-ocpp" ]; then
     EV_OCPP_PORT=$OCPP_PORT EV_OCPP_DAEMON=demo EV_OCPP_DATABASE=$DB \

@@ -36,7 +36,8 @@ def main(module, lang='ru'):
     po = polib.pofile(content.decode('utf-8'))
     # Overrides of other modules' translations (their msgctxt names the
     # record as module.fs_id) are not exported with this module: keep them.
-    for entry in polib.pofile(path):
+    # A new module has no catalogue yet.
+    for entry in (polib.pofile(path) if os.path.exists(path) else []):
         if '.' in entry.msgctxt.rsplit(':', 1)[-1]:
             po.append(entry)
     po.save(path)

@@ -1,0 +1,45 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+from trytond.i18n import gettext
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .exceptions import BillingError
+
+
+class Invoice(metaclass=PoolMeta):
+    __name__ = 'account.invoice'
+
+    @classmethod
+    def ev_pay_from_balance(cls, invoices):
+        """Pay the posted client invoices (and credit notes) from the
+        clients' prepaid balance, and reconcile them
+
+        The balance may go below zero: the client then owes it, and cannot
+        start a session until a top-up covers it."""
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        Date = pool.get('ir.date')
+        Line = pool.get('account.move.line')
+        method = Configuration(1).balance_payment_method
+        if not method:
+            raise BillingError(gettext(
+                    'ev_billing.msg_balance_payment_method_missing'))
+        reconciled = []
+        for invoice in cls.browse(invoices):
+            if invoice.state != 'posted' or not invoice.amount_to_pay:
+                continue
+            with Transaction().set_context(company=invoice.company.id):
+                today = Date.today()
+            # Negative for a credit note: it pays back into the balance.
+            amount = invoice.amount_to_pay
+            lines = invoice.pay_invoice(
+                amount, method, max(today, invoice.invoice_date),
+                description=invoice.number)
+            to_reconcile = list(invoice.lines_to_pay) + list(lines)
+            if not sum(l.debit - l.credit for l in to_reconcile):
+                Line.reconcile(to_reconcile)
+                reconciled.append(invoice)
+        # Upstream marks them paid in a queued task; the client sees the
+        # receipt at once, and a month-end run outside a request too.
+        cls.process(reconciled)

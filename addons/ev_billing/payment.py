@@ -1,0 +1,280 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+import logging
+from decimal import Decimal
+
+import stripe
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.modules.account_payment_stripe.payment import STRIPE_VERSION
+from trytond.modules.ev_partner.tools import lock, utcnow
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+from trytond.rpc import RPC
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import BillingError
+
+logger = logging.getLogger(__name__)
+
+
+class Payment(metaclass=PoolMeta):
+    __name__ = 'account.payment'
+
+    ev_kind = fields.Selection([
+            (None, ""),
+            ('topup', "Balance Top-up"),
+            ('session', "Charging Session"),
+            ('payout', "Partner Payout"),
+            ], "EV Purpose", readonly=True)
+    ev_session = fields.Many2One(
+        'ev.session', "Charging Session", readonly=True,
+        ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('ev_session'),
+            })
+    ev_settlement = fields.Many2One(
+        'ev.billing.settlement', "Settlement", readonly=True,
+        ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('ev_settlement'),
+            })
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.ev_session, Index.Range())))
+        cls.__rpc__.update({
+                'ev_topup': RPC(readonly=False),
+                })
+
+    @classmethod
+    def copy(cls, payments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('ev_kind', None)
+        default.setdefault('ev_session', None)
+        default.setdefault('ev_settlement', None)
+        return super().copy(payments, default=default)
+
+    def _get_clearing_move(self, date=None):
+        move = super()._get_clearing_move(date=date)
+        if move and self.ev_session:
+            # Money received at a station is part of its breakdown.
+            for line in move.lines:
+                line.ev_session = self.ev_session
+                line.ev_station = self.ev_session.station
+        return move
+
+    @classmethod
+    def succeed(cls, payments):
+        pool = Pool()
+        Move = pool.get('account.move')
+        Settlement = pool.get('ev.billing.settlement')
+        super().succeed(payments)
+        payments = cls.browse(payments)
+        # The books must show a top-up or a capture the moment it is
+        # final; account_payment_clearing leaves its move in draft.
+        Move.post([p.clearing_move for p in payments
+                if p.ev_kind and p.clearing_move
+                and p.clearing_move.state == 'draft'])
+        Settlement.ev_payout_done(
+            [p.ev_settlement for p in payments if p.ev_settlement])
+
+    @classmethod
+    def fail(cls, payments):
+        pool = Pool()
+        Session = pool.get('ev.session')
+        # Only those this call fails: upstream fails a voided hold again
+        # on payment_intent.canceled.
+        failing = [p for p in cls.browse(payments) if p.state != 'failed']
+        super().fail(payments)
+        sessions = [p.ev_session for p in failing
+            if p.ev_kind == 'session' and p.ev_session
+            and p.ev_session.state == 'active'
+            and not p.ev_session.limit_reached_at]
+        if sessions:
+            # No money is held for the session: it must not go on.
+            with without_check_access():
+                for session in sessions:
+                    session.limit_reached_at = utcnow()
+                    session.add_anomaly(gettext(
+                            'ev_billing.msg_session_card_refused'))
+                Session.save(sessions)
+                Session.remote_stop(sessions)
+
+    def _send_email_checkout(self, from_=None):
+        # A session's hold is off-session: no one is there to pay again.
+        if self.ev_kind == 'session':
+            return
+        return super()._send_email_checkout(from_=from_)
+
+    @classmethod
+    def ev_void(cls, payments):
+        "Release the amount held and fail the payments"
+        for payment in payments:
+            if (payment.stripe_payment_intent_id
+                    and not payment.stripe_captured):
+                try:
+                    stripe.PaymentIntent.cancel(
+                        payment.stripe_payment_intent_id,
+                        api_key=payment.journal.stripe_account.secret_key,
+                        stripe_version=STRIPE_VERSION)
+                except stripe.InvalidRequestError as error:
+                    # Already canceled or never confirmed: nothing held.
+                    logger.info("void of %s: %s", payment.id, error)
+        cls.fail(payments)
+
+    @classmethod
+    def ev_topup(cls, amount):
+        """Create a top-up of the calling client's balance and return the
+        URL of the card checkout page"""
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        User = pool.get('res.user')
+        config = Configuration(1)
+        user = User(Transaction().user)
+        client = user.ev_party
+        if not client:
+            raise BillingError(gettext('ev_billing.msg_topup_no_client'))
+        journal = config.card_journal
+        if not journal or not config.balance_account:
+            raise BillingError(gettext('ev_billing.msg_topup_not_configured'))
+        try:
+            amount = journal.currency.round(Decimal(str(amount)))
+        except ArithmeticError:
+            amount = Decimal(0)
+        if amount <= 0:
+            raise BillingError(gettext(
+                    'ev_billing.msg_topup_amount', amount=amount))
+        with without_check_access():
+            payment = cls(
+                company=journal.company, kind='receivable', journal=journal,
+                party=client, currency=journal.currency, amount=amount,
+                account=config.balance_account, ev_kind='topup',
+                stripe_capture=True)
+            payment.save()
+            # Receivable payments skip approval.
+            cls.submit([payment])
+            cls.stripe_checkout([payment])
+            payment = cls(payment.id)
+            return {
+                'payment': payment.id,
+                'amount': str(amount),
+                'url': payment.stripe_checkout_url,
+                }
+
+
+class StripeAccount(metaclass=PoolMeta):
+    __name__ = 'account.payment.stripe.account'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Without a signing secret upstream accepts unsigned webhooks.
+        cls.webhook_signing_secret.states['required'] = Bool(
+            Eval('webhook_identifier'))
+
+    def webhook(self, event):
+        """Handle each event once: Stripe delivers at least once, and a
+        replay must change nothing (upstream keeps no event ids)"""
+        pool = Pool()
+        Event = pool.get('ev.billing.stripe.event')
+        Payment = pool.get('account.payment')
+        event_id = getattr(event, 'id', None)
+        if not event_id:
+            return super().webhook(event)
+        # One event of the account at a time: two deliveries of the same
+        # event must not both pass the check below.
+        lock(self.__class__, [self])
+        if Event.search([
+                    ('account', '=', self.id),
+                    ('event', '=', event_id),
+                    ], limit=1):
+            return True
+        if event.type == 'charge.refunded':
+            charge = event.data.object
+            if not charge['captured'] and charge['payment_intent']:
+                # A released hold: upstream would set the payment's amount
+                # to captured − refunded, below zero, fail to save, and
+                # never get past this event.
+                released = Payment.search([
+                        ('stripe_payment_intent_id', '=',
+                            charge['payment_intent']),
+                        ('state', 'not in', ['failed', 'succeeded']),
+                        ])
+                if released:
+                    Payment.fail(released)
+                Event.create([Event.values_of(self, event, 'stale')])
+                return True
+        if event.type == 'payment_intent.amount_capturable_updated':
+            # Late after the capture, it would bring a succeeded payment
+            # back to processing.
+            intent = event.data.object
+            if Payment.search([
+                        ('stripe_payment_intent_id', '=', intent['id']),
+                        ('state', 'in', ['succeeded', 'failed']),
+                        ], limit=1):
+                Event.create([Event.values_of(self, event, 'stale')])
+                return True
+        result = super().webhook(event)
+        if event.type == 'payment_intent.payment_failed':
+            # Upstream keeps a declined intent processing and e-mails a
+            # checkout link; a session's hold cannot wait for the client.
+            intent = event.data.object
+            holds = Payment.search([
+                    ('stripe_payment_intent_id', '=', intent['id']),
+                    ('ev_kind', '=', 'session'),
+                    ('state', 'in', ['submitted', 'processing']),
+                    ])
+            if holds:
+                Payment.ev_void(holds)
+        if result is not False:
+            Event.create([Event.values_of(self, event,
+                        'handled' if result else 'ignored')])
+        return result
+
+
+class StripeEvent(ModelSQL, ModelView):
+    "A card acquirer's event the platform has handled"
+    __name__ = 'ev.billing.stripe.event'
+    __string__ = "Card Acquirer Event"
+
+    account = fields.Many2One(
+        'account.payment.stripe.account', "Account", required=True,
+        readonly=True, ondelete='CASCADE')
+    event = fields.Char("Event", required=True, readonly=True, strip=False)
+    type = fields.Char("Type", readonly=True)
+    object = fields.Char("Object", readonly=True, strip=False)
+    result = fields.Selection([
+            ('handled', "Handled"),
+            ('ignored', "No Handler"),
+            ('stale', "Stale, Skipped"),
+            ], "Result", readonly=True)
+    received_at = fields.DateTime("Received at", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('event_unique', Unique(t, t.account, t.event),
+                'ev_billing.msg_stripe_event_unique'),
+            ]
+        cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def values_of(cls, account, event, result):
+        try:
+            object_id = event.data.object['id']
+        except (AttributeError, KeyError, TypeError):
+            object_id = None
+        return {
+            'account': account.id,
+            'event': event.id,
+            'type': event.type,
+            'object': object_id,
+            'result': result,
+            'received_at': utcnow(),
+            }
