@@ -258,6 +258,11 @@ class Demo:
         Lang = pool.get('ir.lang')
         Configuration = pool.get('ir.configuration')
         russian, = Lang.search([('code', '=', 'ru')])
+        # Tryton ships Russian with a decimal point for money: 14 408,70 ₽
+        # is how Russian readers write it, like the other numbers.
+        if russian.mon_decimal_point != ',':
+            Lang.write([russian], {'mon_decimal_point': ','})
+            russian = Lang(russian.id)
         if not russian.translatable:
             Lang.write([russian], {'translatable': True})
             Lang.load_translations([russian])

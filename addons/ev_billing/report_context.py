@@ -35,7 +35,8 @@ class ReportContext(Context):
                 ()),
             ],
         help="Show only the figures of this station.")
-    client = fields.Many2One(
+    # Not "client": sao puts its bus client id under that context key.
+    client_party = fields.Many2One(
         'party.party', "Client",
         context={
             'company': Eval('company', -1),
@@ -71,8 +72,8 @@ class ReportContext(Context):
         return Transaction().context.get('station')
 
     @classmethod
-    def default_client(cls):
-        return Transaction().context.get('client')
+    def default_client_party(cls):
+        return Transaction().context.get('client_party')
 
 
 class ReportMixin(PeriodMixin):
@@ -89,7 +90,7 @@ class ReportMixin(PeriodMixin):
 
     @classmethod
     def _context_client(cls):
-        return Transaction().context.get('client')
+        return Transaction().context.get('client_party')
 
     @classmethod
     def _where_days(cls, column):

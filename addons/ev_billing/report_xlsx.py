@@ -56,7 +56,7 @@ class XlsxReport(Report):
     _context_model = 'ev.billing.report.context'
     _filters = [
         'company', 'from_date', 'to_date', 'period', 'partner', 'station',
-        'client']
+        'client_party']
 
     @classmethod
     def execute(cls, ids, data):

@@ -4,6 +4,9 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from decimal import Decimal
+
+from sql.aggregate import Count, Sum
+from sql.conditionals import Coalesce
 from zoneinfo import ZoneInfo
 
 import trytond.config as config
@@ -16,6 +19,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.report import Report, get_email
 from trytond.sendmail import SMTPDataManager, send_message_transactional
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import SettlementError
@@ -194,9 +198,10 @@ class Settlement(Workflow, ModelSQL, ModelView):
         return {n: result[n] for n in name} if isinstance(name, list) \
             else result[name]
 
-    def _get_move_lines(self):
+    def _get_move_lines(self, query=False):
         """Return the posted accounting lines of the partner's sessions not
-        settled yet: the partner's share and the platform's commission"""
+        settled yet: the partner's share and the platform's commission (as
+        an SQL query of their ids when query is set)"""
         pool = Pool()
         Line = pool.get('account.move.line')
         Configuration = pool.get('ev.configuration')
@@ -212,7 +217,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
                 ('move.company', '=', self.company.id),
                 ('date', '<=', self.end_date),
                 ('ev_settlement', '=', None),
-                ], order=[('id', 'ASC')])
+                ], order=[('id', 'ASC')], query=query)
 
     def _fee(self):
         pool = Pool()
@@ -230,35 +235,65 @@ class Settlement(Workflow, ModelSQL, ModelView):
         "Compute the per-station lines from the books"
         pool = Pool()
         Line = pool.get('ev.billing.settlement.line')
+        MoveLine = pool.get('account.move.line')
+        Session = pool.get('ev.session')
+        Station = pool.get('ev.station')
         Configuration = pool.get('ev.configuration')
         config = Configuration(1)
         Line.delete([l for s in settlements for l in s.lines])
         lines = []
         settlements = cls.browse(settlements)
+        move_line = MoveLine.__table__()
+        session = Session.__table__()
+        cursor = Transaction().connection.cursor()
+        commission_id = (config.commission_account.id
+            if config.commission_account else None)
         with without_check_access():
             for settlement in settlements:
                 payable = settlement.party.account_payable_used
                 per_station = defaultdict(lambda: {
                         'partner': Decimal(0), 'commission': Decimal(0),
-                        'sessions': set()})
-                for move_line in settlement._get_move_lines():
-                    values = per_station[move_line.ev_station]
-                    amount = move_line.credit - move_line.debit
-                    if move_line.account == payable:
-                        values['partner'] += amount
-                    elif move_line.account == config.commission_account:
-                        values['commission'] += amount
-                    if amount > 0:
-                        values['sessions'].add(move_line.ev_session)
-                for sequence, (station, values) in enumerate(sorted(
-                            per_station.items(),
-                            key=lambda i: i[0].rec_name), 1):
+                        'sessions': 0, 'energy_wh': 0})
+                # Summed in SQL: a partner's month is tens of thousands of
+                # lines, too many to read as records.
+                query = settlement._get_move_lines(query=True)
+                amount = move_line.credit - move_line.debit
+                cursor.execute(*move_line.select(
+                        move_line.ev_station, move_line.account,
+                        Sum(amount),
+                        where=move_line.id.in_(query),
+                        group_by=[move_line.ev_station, move_line.account]))
+                for station_id, account_id, total in cursor:
+                    values = per_station[station_id]
+                    # SQLite sums numerics as floats.
+                    total = settlement.currency.round(Decimal(str(total)))
+                    if payable and account_id == payable.id:
+                        values['partner'] += total
+                    elif account_id == commission_id:
+                        values['commission'] += total
+                # The sessions that brought the station an amount.
+                brought = move_line.select(
+                    move_line.ev_station.as_('station'),
+                    move_line.ev_session.as_('session'),
+                    where=move_line.id.in_(query) & (amount > 0),
+                    group_by=[move_line.ev_station, move_line.ev_session])
+                cursor.execute(*brought.join(session,
+                        condition=brought.session == session.id
+                        ).select(brought.station, Count(session.id),
+                        Sum(Coalesce(session.energy_wh, 0)),
+                        group_by=[brought.station]))
+                for station_id, count, energy in cursor:
+                    per_station[station_id]['sessions'] = count
+                    per_station[station_id]['energy_wh'] = int(energy or 0)
+                stations = Station.browse(list(per_station))
+                for sequence, station in enumerate(sorted(
+                            stations, key=lambda s: s.rec_name), 1):
+                    values = per_station[station.id]
                     lines.append(Line(
                             settlement=settlement, sequence=sequence,
                             station=station,
-                            sessions=len(values['sessions']),
-                            energy_wh=sum(s.energy_wh or 0
-                                for s in values['sessions']),
+                            sessions=values['sessions'],
+                            energy_wh=values['energy_wh'],
                             partner_amount=values['partner'],
                             commission_amount=values['commission']))
                 settlement.fee_amount = settlement._fee()
@@ -281,6 +316,7 @@ class Settlement(Workflow, ModelSQL, ModelView):
         MoveLine = pool.get('account.move.line')
         Move = pool.get('account.move')
         Payment = pool.get('account.payment')
+        cursor = Transaction().connection.cursor()
         with without_check_access():
             # Two settlements of one partner must not take the same lines.
             lock(cls, settlements)
@@ -288,8 +324,12 @@ class Settlement(Workflow, ModelSQL, ModelView):
             settlements = cls.browse(settlements)
             payments = []
             for settlement in settlements:
-                move_lines = settlement._get_move_lines()
-                MoveLine.write(move_lines, {'ev_settlement': settlement.id})
+                # Written a slice at a time: a partner's month is tens of
+                # thousands of lines.
+                cursor.execute(*settlement._get_move_lines(query=True))
+                for sub in grouped_slice([i for i, in cursor], 1000):
+                    MoveLine.write(MoveLine.browse(sub),
+                        {'ev_settlement': settlement.id})
                 if settlement.fee_amount:
                     move = settlement._get_fee_move()
                     move.save()

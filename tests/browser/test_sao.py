@@ -44,14 +44,15 @@ def page(browser, request):
 
 
 def login(page, platform, login):
-    page.goto(platform.url + '/')
-    user = page.locator('input#login')
-    expect(user).to_be_editable(timeout=30_000)
     # The server lists every database of the cluster; a shared PostgreSQL
     # may hold others (a run that was killed leaves its database behind).
-    databases = page.locator('select#database')
-    if databases.count() and databases.first.is_visible():
-        databases.first.select_option(platform.database)
+    # The URL's fragment names the one to choose, and the login field is
+    # editable before the list arrives: wait until sao shows it chosen.
+    page.goto(platform.url + '/#' + platform.database)
+    user = page.locator('input#login')
+    expect(user).to_be_editable(timeout=30_000)
+    expect(page.locator('#database:visible')).to_have_value(
+        platform.database, timeout=30_000)
     user.fill(login)
     password = page.locator('input[type=password]')
     # sao may still be wiring the dialog when the page looks ready: a

@@ -102,6 +102,37 @@ def race(calls):
     return results
 
 
+def top_up(admin, company, party, amount='100000'):
+    """Credit the party's charging balance with a posted move (a top-up
+    received by bank transfer): billing refuses a start without one"""
+    config = admin.model('ev.configuration', 'read', [1],
+        ['balance_account', 'card_journal'])[0]
+    journal = admin.model('account.payment.journal', 'read',
+        [config['card_journal']], ['clearing_account', 'clearing_journal'])[0]
+    today = dt.date.today()
+    today = {'__class__': 'date',
+        'year': today.year, 'month': today.month, 'day': today.day}
+    period, = admin.model('account.period', 'search', [
+            ('company', '=', company), ('type', '=', 'standard'),
+            ('start_date', '<=', today), ('end_date', '>=', today),
+            ], 0, 1, None)
+    move, = admin.model('account.move', 'create', [{
+                'company': company, 'journal': journal['clearing_journal'],
+                'period': period, 'date': today,
+                'lines': [('create', [{
+                                'account': journal['clearing_account'],
+                                'debit': rpc_decimal(amount),
+                                'credit': rpc_decimal('0'),
+                                }, {
+                                'account': config['balance_account'],
+                                'party': party,
+                                'debit': rpc_decimal('0'),
+                                'credit': rpc_decimal(amount),
+                                }])],
+                }])
+    admin.model('account.move', 'post', [move])
+
+
 class Client:
     "A client party with its user, ID tag and RPC session"
 
@@ -113,6 +144,7 @@ class Client:
         self.party, = admin.model('party.party', 'create', [{
                     'name': "Promo %s %s" % (name, world.tag),
                     'ev_client': True}])
+        top_up(admin, world.company, self.party)
         self.tag_code = ('PROMO-%s-%s' % (world.tag, name)).upper()
         admin.model('ev.id_tag', 'create', [{
                     'code': self.tag_code, 'kind': 'rfid',

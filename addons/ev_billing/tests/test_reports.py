@@ -537,7 +537,7 @@ class ReportsTestCase(unittest.TestCase):
                             d('18.00'), d('2.00'), 1, d('18.00'), 0, d('0'),
                             None, None),
                         ])
-            with self.context(client=c2.id, period='year'):
+            with self.context(client_party=c2.id, period='year'):
                 self.assertEqual(
                     self.rows(REPORTS[1], ['client', 'pending_amount']),
                     [(c2, d('20.00'))])

@@ -20,9 +20,11 @@ from trytond.tests.test_tryton import (
 from trytond.transaction import Transaction, check_access
 from trytond.wsgi import app
 
-# Relative: under pytest the package is also imported as "ev_partner", and
-# the routes (and rate limiters) the server answers with are the first ones.
+# Under pytest the package is also imported as "ev_partner": the routes
+# (and rate limiters) the server answers with are those imported first,
+# which depends on the order of the test files. Both get cleared.
 from .. import routes
+from trytond.modules.ev_partner import routes as trytond_routes  # noqa: I
 
 FROM = 'noreply@ev.example'
 PDF = b'%PDF-1.4\n% test document\n'
@@ -140,8 +142,9 @@ class ApplicationTestCase(RouteTestCase):
         reset_length = config.get('password', 'length', default='0')
         config.set('password', 'length', '8')
         self.addCleanup(config.set, 'password', 'length', reset_length)
-        routes.application_limiter.clear()
-        routes.invitation_limiter.clear()
+        for module in {routes, trytond_routes}:
+            module.application_limiter.clear()
+            module.invitation_limiter.clear()
         # Every message sent, whichever way: notifications and invitations.
         self.sent = []
         for module in [
