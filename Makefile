@@ -5,8 +5,10 @@
 #   make demo-reset   same, from a fresh database
 #   make test         whole test suite on SQLite (DB=postgresql for PostgreSQL)
 #   make lint         flake8
-#   make bench        quick benchmarks, no database: bench-tariff
+#   make bench        bench-tariff, then bench-billing (PostgreSQL, long)
 #   make bench-tariff tariff engine: sessions priced per second
+#   make bench-billing month-end invoicing and settlement of 100,000
+#                     sessions on PostgreSQL (docs/benchmarks.md)
 #   make bench-ocpp   OCPP benchmark on PostgreSQL, minutes; not in bench
 #                     (docs/benchmarks.md)
 # See README.md.
@@ -35,7 +37,7 @@ LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon bench conftest.py)
 VENV_STAMP := var/venv.stamp
 
 .PHONY: help venv sao demo demo-reset test lint clean distclean bench \
-	bench-tariff bench-ocpp
+	bench-tariff bench-ocpp bench-billing
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -75,9 +77,10 @@ test: export PYTEST_ARGS := $(PYTEST_ARGS)
 test: venv sao
 	scripts/test.sh
 
-# `make bench` runs the benchmarks that need no database and take seconds.
-# bench-ocpp stays out of it: it needs PostgreSQL and takes minutes.
-bench: bench-tariff
+# `make bench` runs the tariff engine (seconds) and the month-end billing
+# run over 100,000 sessions (issue 6; PostgreSQL, see docs/benchmarks.md for
+# how long). bench-ocpp stays out of it: it needs a running daemon.
+bench: bench-tariff bench-billing
 
 # The tariff engine benchmark (docs/benchmarks.md): sessions priced per
 # second by the pure engine, one process. TARIFF_BENCH_ARGS='--sessions
@@ -93,6 +96,17 @@ BENCH_ARGS ?=
 bench-ocpp: venv sao
 	TRYTOND_DATABASE_URI=$$(scripts/pg.sh) $(VENV)/bin/python \
 		bench/ocpp_bench.py --output var/bench-ocpp.json $(BENCH_ARGS)
+
+# The month-end billing benchmark (docs/benchmarks.md), on PostgreSQL: a
+# fresh database, 100,000 priced sessions, then invoice_pending and
+# create_period timed apart and the books' invariants checked (non-zero
+# exit when one fails). BILLING_BENCH_ARGS='--sessions 10000 --clients
+# 500' for a shorter run.
+BILLING_BENCH_ARGS ?=
+bench-billing: venv
+	TRYTOND_DATABASE_URI=$$(scripts/pg.sh) $(VENV)/bin/python \
+		bench/billing.py --output var/bench-billing.json \
+		$(BILLING_BENCH_ARGS)
 
 # Tryton's flake8 ignore list lives in .flake8.
 lint: venv
