@@ -366,12 +366,8 @@ class Session(metaclass=PoolMeta):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         Date = pool.get('ir.date')
-        Address = pool.get('party.address')
+        # The caller gave the client an address (_create_invoice_addresses).
         address = client.address_get(type='invoice')
-        if not address:
-            # Drivers register with an e-mail, not a postal address.
-            address = Address(party=client)
-            address.save()
         with Transaction().set_context(company=company.id):
             today = Date.today()
         invoice = Invoice(
@@ -542,6 +538,7 @@ class Session(metaclass=PoolMeta):
                         'ev_billing.msg_session_refund_amount',
                         session=session.rec_name, amount=amount, left=left))
             rate = amount / session.amount
+            self._create_invoice_addresses([session.client])
             invoice = self._get_invoice(
                 session.company, session.client, session.currency)
             invoice.description = reason

@@ -9,25 +9,16 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from .test_sao import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login
+# The same Chromium fixture as the back-office browser tests.
+from .test_sao import ARTIFACTS, browser, login  # noqa: F401
 
 PARTNER = 'ООО «ВольтЗаряд»'
 
 
-@pytest.fixture(scope='module')
-def browser():
-    assert CHROMIUM, "Chromium is needed: apt-get install chromium"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser, request):
+def page(browser, request):  # noqa: F811
     context = browser.new_context(
         viewport={'width': 1400, 'height': 900}, locale='ru-RU',
         accept_downloads=True)
