@@ -178,8 +178,9 @@ def _create_vat(company):
 
 
 def _enable_crons(company):
-    """Run the card acquirer's and billing's scheduled tasks for company;
-    the demo pulls the acquirer's events every minute"""
+    """Run the card acquirer's, the subscriptions' and billing's scheduled
+    tasks for company; the demo pulls the acquirer's events every minute
+    until demo/webhook.py registers the push"""
     pool = Pool()
     Cron = pool.get('ir.cron')
     crons = Cron.search([('method', 'in', [
@@ -192,6 +193,8 @@ def _enable_crons(company):
                     'account.payment.stripe.account|fetch_events',
                     'ev.session|cron_invoice_pending',
                     'ev.billing.settlement|cron_settle',
+                    'sale.subscription.line|generate_consumption',
+                    'sale.subscription|generate_invoice',
                     ])])
     Cron.write(crons, {'companies': [('add', [company.id])]})
     Cron.write([c for c in crons if c.method in {

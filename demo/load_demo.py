@@ -235,6 +235,10 @@ class Demo:
             self.create_topups()
             self.create_sessions()
             self.create_settlements()
+            # After the history's invoices (last month's are made by the
+            # settlements): a strict sequence numbers invoices in the order
+            # of their dates.
+            self.invoice_subscriptions()
             self.create_events()
         return logins
 
@@ -509,14 +513,25 @@ class Demo:
         Promotion = pool.get('sale.promotion')
         Coupon = pool.get('sale.promotion.coupon')
         Number = pool.get('sale.promotion.coupon.number')
+        Account = pool.get('account.account')
+        Category = pool.get('product.category')
         unit = Uom(ModelData.get_id('product', 'uom_unit'))
+        # The plans' fees are the platform's own revenue, with VAT.
+        revenue, = Account.search([
+                ('type.revenue', '=', True),
+                ('company', '=', self.company.id),
+                ('closed', '!=', True),
+                ], order=[('code', 'ASC'), ('id', 'ASC')], limit=1)
+        category = Category(name="Абонементы на зарядку", accounting=True,
+            account_revenue=revenue, customer_taxes=[self.vat])
+        category.save()
         services = {}
         for xml_id, name, price in [
                 ('recurrence_monthly', "Абонемент на месяц", '1490'),
                 ('recurrence_yearly', "Абонемент на год", '4900')]:
             template = Template(name=name, type='service',
                 default_uom=unit, sale_uom=unit, salable=True,
-                list_price=Decimal(price),
+                list_price=Decimal(price), account_category=category,
                 products=[Product()])
             template.save()
             services[xml_id] = Service(product=template.products[0],
@@ -667,6 +682,19 @@ class Demo:
         Payment.submit(payments)
         Payment.write(payments, {'state': 'processing'})
         Payment.succeed(payments)
+
+    def invoice_subscriptions(self):
+        """The fee of the plan bought in create_offers, invoiced as
+        sale_subscription's tasks do, and paid from the client's balance
+        by billing"""
+        pool = self.pool
+        Date = pool.get('ir.date')
+        Line = pool.get('sale.subscription.line')
+        Subscription = pool.get('sale.subscription')
+        # ev_purchase starts the subscription on the clock's date.
+        today = Date.today()
+        Line.generate_consumption(date=today)
+        Subscription.generate_invoice(date=today)
 
     def create_settlements(self):
         """Last month's settlements with the partners, confirmed and e-mailed

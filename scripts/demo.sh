@@ -133,6 +133,10 @@ pids+=($!)
     --db var/sandbox.sqlite >var/sandbox.log 2>&1 &
 pids+=($!)
 echo "demo: sandbox card acquirer on http://127.0.0.1:8010/ (log var/sandbox.log)"
+# Its events come back by webhook, as a real acquirer's would
+# (ev_billing's Register Webhook button); the cron's pull is the fallback.
+"$PYTHON" demo/webhook.py "$URL" "$DB" "$PASS_FILE" \
+    || echo "demo: webhook not registered, trytond-cron pulls the events"
 
 # The OCPP daemon: chargers connect to ws://127.0.0.1:$OCPP_PORT/<identity>.
 if [ -f var/demo-ocpp-password ] && [ -x "$VENV_BIN/ev-ocpp" ]; then

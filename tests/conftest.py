@@ -18,11 +18,21 @@ def smtp_server():
 
 
 @pytest.fixture(scope='session')
-def platform(smtp_server):
+def card_acquirer():
+    "The sandbox card acquirer the demo's card account pays through"
+    from trytond.modules.ev_billing.sandbox import serve
+    sandbox = serve()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope='session')
+def platform(smtp_server, card_acquirer):
     "The demo platform, running for the whole test session"
     platform = Platform(config=(
             '[email]\nuri = %s\nfrom = %s\n' % (
-                smtp_server.uri, EMAIL_FROM)))
+                smtp_server.uri, EMAIL_FROM)
+            + '[ev_billing]\nsandbox_url = %s\n' % card_acquirer.url))
     try:
         platform.create()
         platform.start()

@@ -1,6 +1,7 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 from trytond.i18n import gettext
+from trytond.model import dualmethod
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
@@ -9,6 +10,17 @@ from .exceptions import BillingError
 
 class Invoice(metaclass=PoolMeta):
     __name__ = 'account.invoice'
+
+    @dualmethod
+    def update_taxes(cls, invoices, exception=False):
+        # Upstream computes the taxes of a draft invoice again at every
+        # write (and checks them at posting), each time over all its lines.
+        # The month-end invoices of Session.create_invoices have a line per
+        # session: it computes their taxes once, under this key, and the
+        # lines do not change in between.
+        if Transaction().context.get('_ev_taxes_computed'):
+            return
+        super().update_taxes(invoices, exception=exception)
 
     @classmethod
     def ev_pay_from_balance(cls, invoices):

@@ -163,6 +163,8 @@ class Party(metaclass=PoolMeta):
             if not (config.card_journal and self.ev_card
                     and self.ev_card_method):
                 return 'ev_billing.msg_start_no_card'
+            if config.balance_account and self._ev_in_debt():
+                return 'ev_billing.msg_start_debt'
             return None
         minimum = config.minimum_start_amount or Decimal(0)
         if not config.balance_account:
@@ -171,6 +173,21 @@ class Party(metaclass=PoolMeta):
         if available < minimum or available <= 0:
             return 'ev_billing.msg_start_balance_low'
         return None
+
+    def _ev_in_debt(self):
+        """Tell whether a card client owes the platform: a declined
+        subscription fee, or a price above the card's hold, left the
+        balance below zero, and no card charge is on its way to cover it"""
+        pool = Pool()
+        Payment = pool.get('account.payment')
+        if self.ev_get_balance([self])[self.id] >= 0:
+            return False
+        with without_check_access():
+            return not Payment.search([
+                    ('party', '=', self.id),
+                    ('ev_kind', '=', 'topup'),
+                    ('state', 'in', ['submitted', 'approved', 'processing']),
+                    ], limit=1)
 
     @classmethod
     def _ev_caller(cls):

@@ -1,6 +1,7 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 import logging
+import uuid
 from decimal import Decimal
 
 import stripe
@@ -104,9 +105,18 @@ class Payment(metaclass=PoolMeta):
                 Session.save(sessions)
                 Session.remote_stop(sessions)
 
+    @property
+    def ev_off_session(self):
+        "Tell whether the card is charged without the client there to pay"
+        # A session's hold, or a subscription fee charged to the saved
+        # card; top-ups from the app go through the checkout page.
+        return self.ev_kind == 'session' or (self.ev_kind == 'topup'
+            and bool(self.stripe_customer_payment_method))
+
     def _send_email_checkout(self, from_=None):
-        # A session's hold is off-session: no one is there to pay again.
-        if self.ev_kind == 'session':
+        # No one is there to pay again by a link: the payment fails
+        # (StripeAccount.webhook), and the client tops up in the app.
+        if self.ev_off_session:
             return
         return super()._send_email_checkout(from_=from_)
 
@@ -155,9 +165,13 @@ class Payment(metaclass=PoolMeta):
                 account=config.balance_account, ev_kind='topup',
                 stripe_capture=True)
             payment.save()
-            # Receivable payments skip approval.
+            # Receivable payments skip approval. Processing it at once lets
+            # the acquirer's confirmation succeed it, with no one in the
+            # back office (upstream charges nothing for an intent the
+            # checkout page confirms).
             cls.submit([payment])
             cls.stripe_checkout([payment])
+            cls.process([payment])
             payment = cls(payment.id)
             return {
                 'payment': payment.id,
@@ -166,8 +180,24 @@ class Payment(metaclass=PoolMeta):
                 }
 
 
+# The events account_payment_stripe handles (Account.webhook).
+WEBHOOK_EVENTS = [
+    'charge.succeeded', 'charge.captured', 'charge.expired', 'charge.failed',
+    'charge.pending', 'charge.refunded', 'charge.refund.updated',
+    'charge.dispute.created', 'charge.dispute.closed',
+    'source.chargeable', 'source.failed', 'source.canceled',
+    'payment_intent.succeeded', 'payment_intent.amount_capturable_updated',
+    'payment_intent.payment_failed', 'payment_intent.canceled',
+    ]
+
+
 class StripeAccount(metaclass=PoolMeta):
     __name__ = 'account.payment.stripe.account'
+
+    ev_webhook = fields.Char(
+        "Registered Webhook", readonly=True, strip=False,
+        help="The acquirer's identifier of the webhook endpoint registered "
+        "by the Register Webhook button.")
 
     @classmethod
     def __setup__(cls):
@@ -175,6 +205,55 @@ class StripeAccount(metaclass=PoolMeta):
         # Without a signing secret upstream accepts unsigned webhooks.
         cls.webhook_signing_secret.states['required'] = Bool(
             Eval('webhook_identifier'))
+        cls._buttons.update({
+                'ev_register_webhook': {
+                    'icon': 'tryton-launch',
+                    },
+                })
+
+    @classmethod
+    @ModelView.button
+    def ev_register_webhook(cls, accounts):
+        """Register the account's webhook endpoint at the acquirer, with the
+        events Tryton handles, and keep its signing secret
+
+        Instead of copying the URL into the acquirer's dashboard and its
+        secret back: the acquirer then pushes its events, and the cron that
+        pulls them leaves the account alone."""
+        for account in accounts:
+            if not account.webhook_identifier:
+                account.webhook_identifier = uuid.uuid4().hex
+            url = account.on_change_with_webhook_endpoint()
+            if account.ev_webhook:
+                try:
+                    endpoint = stripe.WebhookEndpoint.retrieve(
+                        account.ev_webhook, api_key=account.secret_key,
+                        stripe_version=STRIPE_VERSION)
+                except stripe.InvalidRequestError:
+                    # Removed at the acquirer: register it again.
+                    endpoint = None
+                if (endpoint and endpoint.url == url
+                        and account.webhook_signing_secret):
+                    continue
+                if endpoint:
+                    stripe.WebhookEndpoint.delete(
+                        account.ev_webhook, api_key=account.secret_key,
+                        stripe_version=STRIPE_VERSION)
+            try:
+                endpoint = stripe.WebhookEndpoint.create(
+                    url=url, enabled_events=WEBHOOK_EVENTS,
+                    api_version=STRIPE_VERSION,
+                    description="Tryton %s" % Transaction().database.name,
+                    api_key=account.secret_key,
+                    stripe_version=STRIPE_VERSION)
+            except stripe.StripeError as error:
+                raise BillingError(gettext(
+                        'ev_billing.msg_webhook_register_failed',
+                        account=account.rec_name,
+                        error=error.user_message or str(error)))
+            account.ev_webhook = endpoint.id
+            account.webhook_signing_secret = endpoint.secret
+        cls.save(accounts)
 
     def webhook(self, event):
         """Handle each event once: Stripe delivers at least once, and a
@@ -221,19 +300,66 @@ class StripeAccount(metaclass=PoolMeta):
         result = super().webhook(event)
         if event.type == 'payment_intent.payment_failed':
             # Upstream keeps a declined intent processing and e-mails a
-            # checkout link; a session's hold cannot wait for the client.
+            # checkout link; an off-session charge cannot wait for the
+            # client.
             intent = event.data.object
-            holds = Payment.search([
-                    ('stripe_payment_intent_id', '=', intent['id']),
-                    ('ev_kind', '=', 'session'),
-                    ('state', 'in', ['submitted', 'processing']),
-                    ])
+            holds = [p for p in Payment.search([
+                        ('stripe_payment_intent_id', '=', intent['id']),
+                        ('ev_kind', 'in', ['session', 'topup']),
+                        ('state', 'in', ['submitted', 'processing']),
+                        ])
+                if p.ev_off_session]
             if holds:
                 Payment.ev_void(holds)
         if result is not False:
             Event.create([Event.values_of(self, event,
                         'handled' if result else 'ignored')])
         return result
+
+
+class StripeCustomer(metaclass=PoolMeta):
+    __name__ = 'account.payment.stripe.customer'
+
+    @classmethod
+    def stripe_intent_update(cls, customers=None):
+        # Upstream commits after each customer and tells nobody which setup
+        # succeeded: the card a client has just saved becomes the one the
+        # sessions hold, without a step in the app or in the back office.
+        if customers is None:
+            customers = cls.search([
+                    ('stripe_setup_intent_id', '!=', None),
+                    ])
+        for customer in customers:
+            intent_id = customer.stripe_setup_intent_id
+            super().stripe_intent_update([customer])
+            customer = cls(customer.id)
+            if (intent_id and not customer.stripe_setup_intent_id
+                    and customer.stripe_customer_id):
+                customer.ev_use_card(intent_id)
+                Transaction().commit()
+
+    def ev_use_card(self, setup_intent_id):
+        "Make the card saved by the setup intent the client's card"
+        party = self.party
+        if not party.ev_client or not self.active:
+            return
+        try:
+            intent = stripe.SetupIntent.retrieve(
+                setup_intent_id, api_key=self.stripe_account.secret_key,
+                stripe_version=STRIPE_VERSION)
+        except stripe.StripeError as e:
+            # The client can still choose the card in the back office or
+            # save it again.
+            logger.warning(str(e))
+            return
+        if intent.status != 'succeeded' or not intent.payment_method:
+            return
+        method = intent.payment_method
+        if not isinstance(method, str):
+            method = method.id
+        party.ev_card = self
+        party.ev_card_method = method
+        party.save()
 
 
 class StripeEvent(ModelSQL, ModelView):

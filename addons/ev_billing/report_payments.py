@@ -53,7 +53,8 @@ class ClientReport(ReportMixin, ModelSQL, ModelView):
         help="The prices of sessions captured on the client's card.")
     charge_amount = Monetary(
         "Charges", currency='currency', digits='currency',
-        help="The prices, tax included, of the client's invoiced sessions.")
+        help="The prices, tax included, of the client's invoiced sessions, "
+        "and the client's other invoices (subscription fees).")
     to_invoice_amount = Monetary(
         "To Invoice", currency='currency', digits='currency',
         help="The prices of the sessions waiting for the month's invoice.")
@@ -90,9 +91,11 @@ class ClientReport(ReportMixin, ModelSQL, ModelView):
         pool = Pool()
         Currency = pool.get('currency.currency')
         currency = Currency.__table__()
-        event = Union(
-            cls._payments(), cls._sessions(), cls._credit_notes(),
-            all_=True)
+        queries = [cls._payments(), cls._sessions(), cls._credit_notes()]
+        if not cls._network():
+            # A subscription fee is the client's, not a network's.
+            queries.append(cls._fee_invoices())
+        event = Union(*queries, all_=True)
         integer = cls.partner.sql_type().base
         network = cls._context_partner()
         columns = [
@@ -278,6 +281,35 @@ class ClientReport(ReportMixin, ModelSQL, ModelView):
                 *cls._event_columns(
                     refund_amount=-total),
                 where=where))
+
+    @classmethod
+    def _fee_invoices(cls):
+        """Return the query of the clients' invoices that bill no session:
+        the subscription fees"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Line = pool.get('account.invoice.line')
+        invoice = Invoice.__table__()
+        line = Line.__table__()
+        total = Invoice.total_amount_cache.sql_cast(
+            invoice.total_amount_cache)
+        sessions = line.select(line.invoice,
+            where=line.ev_session != Null)
+        where = ((invoice.type == 'out')
+            & invoice.state.in_(['posted', 'paid'])
+            & (total > 0)
+            & ~invoice.id.in_(sessions)
+            & cls._where_days(invoice.invoice_date)
+            & cls._where_common(invoice, invoice.party))
+        # Their ids share the credit notes' (those have a negative total).
+        return invoice.select(
+            (invoice.id * 3 + 2).as_('id'),
+            invoice.company.as_('company'),
+            invoice.currency.as_('currency'),
+            invoice.party.as_('client'),
+            cls._column_day(invoice.invoice_date).as_('date'),
+            *cls._event_columns(charge_amount=total),
+            where=where)
 
     @classmethod
     def get_balances(cls, rows, names):

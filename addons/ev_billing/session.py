@@ -298,6 +298,14 @@ class Session(metaclass=PoolMeta):
     @classmethod
     def create_invoices(cls, sessions, date=None):
         "Create, post and return the client invoices of the sessions"
+        # The taxes are computed once, not at every write of the invoices
+        # (Invoice.update_taxes). Records keep the context they are made
+        # in, and save with it: all of them are made under this key.
+        with Transaction().set_context(_ev_taxes_computed=True):
+            return cls._create_invoices(sessions, date=date)
+
+    @classmethod
+    def _create_invoices(cls, sessions, date=None):
         pool = Pool()
         Invoice = pool.get('account.invoice')
         groups = {}
@@ -316,9 +324,9 @@ class Session(metaclass=PoolMeta):
             invoices.append(invoice)
             taxes.append(sum((s.tax_amount or 0 for s in group
                         if s._get_invoice_lines_amount()), Decimal(0)))
-        # Saving draft invoices computes their taxes (account_invoice's
-        # on_modification): no second update_taxes.
         Invoice.save(invoices)
+        with Transaction().set_context(_ev_taxes_computed=False):
+            Invoice.update_taxes(invoices)
         cls._set_invoice_tax(invoices, taxes)
         Invoice.post(invoices)
         cls.write(sessions, {'billing_state': 'invoiced'})

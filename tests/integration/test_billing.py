@@ -490,6 +490,8 @@ def test_invoiced_sessions(finance):
     for line in lines:
         if money(invoices[line['invoice']]['total_amount']) < 0:
             continue  # a credit note (refund)
+        if not line['ev_session']:
+            continue  # a subscription fee
         per_station[line['ev_station']] += money(line['amount'])
     expected = defaultdict(Decimal)
     for session in invoiced:
@@ -536,6 +538,26 @@ def test_client_balances(finance):
             ], ['debit', 'credit'])
     assert sum(money(l['credit']) - money(l['debit']) for l in lines) == sum(
         money(c['ev_balance']) for c in clients)
+
+
+def test_subscription_fee_paid_from_the_balance(finance):
+    """The plan the demo client bought is invoiced by sale_subscription,
+    posted and paid from the balance at once"""
+    subscriptions = search_read(finance, 'sale.subscription',
+        [('ev_plan', '!=', None)], ['party', 'ev_plan.fee'])
+    assert subscriptions
+    for subscription in subscriptions:
+        lines = search_read(finance, 'account.invoice.line', [
+                ('origin.subscription', '=', subscription['id'],
+                    'sale.subscription.line'),
+                ], ['invoice', 'amount'])
+        line, = lines
+        assert money(line['amount']) == money(subscription['ev_plan.']['fee'])
+        invoice, = finance.model('account.invoice', 'read',
+            [line['invoice']], ['state', 'party', 'amount_to_pay'])
+        assert invoice['party'] == subscription['party']
+        assert invoice['state'] == 'paid'
+        assert money(invoice['amount_to_pay']) == 0
 
 
 def test_invoice_totals_are_the_session_prices(finance):
