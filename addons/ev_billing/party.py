@@ -191,13 +191,14 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def _ev_caller(cls):
-        "Return the client party of the calling user"
+        """Return the client party of the calling user, or the one the
+        client app acts for"""
         pool = Pool()
-        User = pool.get('res.user')
-        client = User(Transaction().user).ev_party
-        if not client:
+        Rule = pool.get('ir.rule')
+        party = Rule._get_ev_party()
+        if not party or party < 0:
             raise BillingError(gettext('ev_billing.msg_account_no_client'))
-        return client
+        return cls(party)
 
     @classmethod
     def ev_my_account(cls, limit=20):

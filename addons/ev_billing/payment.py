@@ -142,12 +142,14 @@ class Payment(metaclass=PoolMeta):
         URL of the card checkout page"""
         pool = Pool()
         Configuration = pool.get('ev.configuration')
-        User = pool.get('res.user')
+        Party = pool.get('party.party')
+        Rule = pool.get('ir.rule')
         config = Configuration(1)
-        user = User(Transaction().user)
-        client = user.ev_party
-        if not client:
+        # The calling client, or the one the client app acts for.
+        client = Rule._get_ev_party()
+        if not client or client < 0:
             raise BillingError(gettext('ev_billing.msg_topup_no_client'))
+        client = Party(client)
         journal = config.card_journal
         if not journal or not config.balance_account:
             raise BillingError(gettext('ev_billing.msg_topup_not_configured'))
