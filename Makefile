@@ -4,6 +4,7 @@
 #   make demo         platform with demo data on SQLite, http://127.0.0.1:8000/
 #   make demo-reset   same, from a fresh database
 #   make test         whole test suite on SQLite (DB=postgresql for PostgreSQL)
+#   make pwa          build the client app (addons/ev_portal_pwa/web)
 #   make lint         flake8
 #   make bench        bench-tariff, then bench-billing (PostgreSQL, long)
 #   make bench-tariff tariff engine: sessions priced per second
@@ -36,7 +37,7 @@ LINT_DIRS := $(wildcard addons tools tests demo ocpp_daemon bench conftest.py)
 
 VENV_STAMP := var/venv.stamp
 
-.PHONY: help venv sao demo demo-reset test lint clean distclean bench \
+.PHONY: help venv sao pwa demo demo-reset test lint clean distclean bench \
 	bench-tariff bench-ocpp bench-billing
 
 help:
@@ -62,7 +63,14 @@ $(VENV_STAMP): $(VENV)/pyvenv.cfg requirements.txt constraints.txt \
 sao:
 	scripts/install-sao.sh
 
-demo: venv sao
+# The client app (ev_portal_pwa): npm packages pinned by its lock file,
+# bundled into addons/ev_portal_pwa/web/dist, which trytond serves.
+PWA_DIR := addons/ev_portal_pwa/web
+pwa:
+	cd $(PWA_DIR) && npm ci --no-audit --no-fund --loglevel=error \
+		&& npm run build
+
+demo: venv sao pwa
 	EV_MODULES="$(EV_MODULES)" scripts/demo.sh
 
 demo-reset:
@@ -74,7 +82,7 @@ demo-reset:
 # quotes survive: make test PYTEST_ARGS='-x -k "not slow"'
 test: export DB := $(DB)
 test: export PYTEST_ARGS := $(PYTEST_ARGS)
-test: venv sao
+test: venv sao pwa
 	scripts/test.sh
 
 # `make bench` runs the tariff engine (seconds) and the month-end billing

@@ -229,6 +229,7 @@ class Demo:
             partners = self.create_partners()
             logins.update(self.create_users(partners))
             self.clients = self.create_clients()
+            logins.update(self.create_web_users())
             self.stations = self.create_stations(partners)
             self.create_tariffs()
             self.create_offers()
@@ -383,6 +384,25 @@ class Demo:
                 logins[login] = (
                     self._user(login, name, 'role_ev_' + role, partner),
                     'partner_' + role, partner.legal_name)
+        return logins
+
+    def create_web_users(self):
+        """The client app's accounts of the first two clients, their e-mail
+        confirmed (ev_portal_pwa)"""
+        pool = self.pool
+        try:
+            WebUser = pool.get('web.user')
+        except KeyError:
+            return {}
+        logins = {}
+        users = []
+        for client in self.clients[:2]:
+            email = client.contact_mechanisms[0].value
+            password = secrets.token_urlsafe(12)
+            users.append(WebUser(email=email, password=password,
+                    email_valid=True, party=client))
+            logins[email] = (password, 'client app', client.name)
+        WebUser.save(users)
         return logins
 
     def create_clients(self):

@@ -1,0 +1,4 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+
+from . import routes  # noqa: F401

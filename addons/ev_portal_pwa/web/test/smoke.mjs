@@ -1,0 +1,519 @@
+// This file is part of the EV charging platform. The COPYRIGHT file at the
+// top level of this repository holds the copyright notices and license terms.
+
+// Smoke test of the built app (dist/) in headless Chromium: a tiny node
+// server serves dist/ at /testdb/ev/app/ and a mocked API at
+// /testdb/ev/api/v1/ (the mock lives here only; the real API is tested
+// end to end against trytond elsewhere).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { encodePng } from '../tools/icons.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const dist = join(root, 'dist');
+const APP = '/testdb/ev/app/';
+const API = '/testdb/ev/api/v1/';
+const HERE = { latitude: 55.7558, longitude: 37.6173 };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.webmanifest': 'application/manifest+json',
+};
+// EV_SCREENSHOTS=<folder> saves the main screens there (for docs/).
+const SHOTS = process.env.EV_SCREENSHOTS || '';
+const TILE = encodePng(256, Buffer.alloc(256 * 256 * 4, 0xdd));
+
+// Unsorted on purpose: the app sorts by distance from the position.
+const STATIONS = [
+  {
+    id: 1, name: 'Far Station', address: 'Far street 1',
+    latitude: 55.9, longitude: 37.8, partner: 'ACME', status: 'available',
+    opening_hours: '24/7',
+    connectors: [
+      { id: 11, number: 1, type: 'CCS2', power_w: 150000, status: 'available' },
+      { id: 12, number: 2, type: 'Type 2', power_w: 22000, status: 'charging' },
+    ],
+  },
+  {
+    id: 2, name: 'Near Station', address: 'Near street 2',
+    latitude: 55.757, longitude: 37.62, partner: 'Volt LLC',
+    status: 'charging', opening_hours: 'Mo-Fr 08:00-20:00',
+    connectors: [
+      { id: 21, number: 1, type: 'Type 2', power_w: 22000, status: 'charging' },
+    ],
+  },
+  {
+    id: 3, name: 'Middle Station', address: 'Middle street 3',
+    latitude: 55.8, longitude: 37.65, partner: 'ACME', status: 'faulted',
+    opening_hours: '',
+    connectors: [
+      { id: 31, number: 1, type: 'CHAdeMO', power_w: 50000, status: 'faulted' },
+    ],
+  },
+];
+const PRICE = {
+  tariff: 1, tariff_name: 'Standard', tariff_version: 1, currency: 'RUB',
+  lines: [{
+    kind: 'energy', label: 'Energy', unit: 'kwh', unit_label: 'kWh',
+    unit_price: '25.00', quantity: '0', amount: '0.00',
+  }],
+  net: '0.00', tax: '0.00', total: '0.00',
+};
+
+const state = {
+  offline: false,
+  noTiles: false,
+  requests: [],
+  sessions: new Map(),
+  profile: {
+    email: 'ann@example.com', name: 'Ann', phone: '', language: 'ru',
+    theme: 'light', sounds: false,
+  },
+};
+
+function cookies(request) {
+  return Object.fromEntries((request.headers.cookie || '').split(';')
+    .map((part) => part.trim().split('=')).filter(([key]) => key));
+}
+
+function send(response, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json', 'Cache-Control': 'no-store',
+    ...headers,
+  });
+  response.end(text);
+}
+
+function error(response, status, code, message) {
+  send(response, status, { error: { code, message } });
+}
+
+async function readJson(request) {
+  let text = '';
+  for await (const chunk of request) {
+    text += chunk;
+  }
+  return text ? JSON.parse(text) : {};
+}
+
+async function api(request, response, path, url) {
+  const jar = cookies(request);
+  const session = state.sessions.get(jar.ev_session);
+  state.requests.push({
+    method: request.method, path, query: url.search,
+    csrf: request.headers['x-csrf-token'] || '', cookie: jar.ev_csrf || '',
+  });
+  if (request.method !== 'GET') {
+    if (jar.ev_csrf && request.headers['x-csrf-token'] !== jar.ev_csrf) {
+      error(response, 403, 'csrf', 'CSRF token mismatch');
+      return;
+    }
+  }
+  const body = request.method === 'GET' ? {} : await readJson(request);
+  const route = `${request.method} ${path}`;
+  if (route === 'GET config' && state.noTiles) {
+    send(response, 200, {});
+  } else if (route === 'GET config') {
+    send(response, 200, {
+      tile_url: `http://${request.headers.host}/tiles/{z}/{x}/{y}.png`,
+      tile_attribution: 'Test tiles',
+    });
+  } else if (route === 'GET stations') {
+    send(response, 200, { stations: STATIONS });
+  } else if (request.method === 'GET' && /^stations\/\d+$/.test(path)) {
+    const station = STATIONS.find((s) => `stations/${s.id}` === path);
+    if (!station) {
+      error(response, 404, 'not_found', 'No such station');
+      return;
+    }
+    send(response, 200, session ? { ...station, price: PRICE } : station);
+  } else if (route === 'POST auth/login') {
+    if (body.email !== state.profile.email || body.password !== 'secret123') {
+      error(response, 401, 'msg_login_wrong', 'Неверный e-mail или пароль.');
+      return;
+    }
+    const token = randomBytes(8).toString('hex');
+    const csrf = randomBytes(8).toString('hex');
+    state.sessions.set(token, state.profile.email);
+    send(response, 200, { profile: state.profile, csrf_token: csrf }, {
+      'Set-Cookie': [
+        `ev_session=${token}; HttpOnly; Path=/testdb/ev/; SameSite=Lax`,
+        `ev_csrf=${csrf}; Path=/testdb/ev/; SameSite=Lax`,
+      ],
+    });
+  } else if (route === 'POST auth/register') {
+    send(response, 201, { email: body.email });
+  } else if (route === 'POST auth/confirm') {
+    if (body.token !== 'good-token') {
+      error(response, 400, 'msg_token_invalid', 'Ссылка устарела.');
+      return;
+    }
+    send(response, 200, { email_valid: true });
+  } else if (!session) {
+    error(response, 401, 'not_logged_in', 'Войдите.');
+  } else if (route === 'GET me') {
+    send(response, 200, state.profile);
+  } else if (route === 'PATCH me') {
+    Object.assign(state.profile, body);
+    send(response, 200, state.profile);
+  } else if (route === 'POST auth/logout') {
+    state.sessions.delete(jar.ev_session);
+    response.writeHead(204, {
+      'Set-Cookie': [
+        'ev_session=; Max-Age=0; Path=/testdb/ev/',
+        'ev_csrf=; Max-Age=0; Path=/testdb/ev/',
+      ],
+    });
+    response.end();
+  } else {
+    error(response, 404, 'not_found', 'Not found');
+  }
+}
+
+function serve(request, response) {
+  if (state.offline) {
+    // As if the server were unreachable.
+    request.socket.destroy();
+    return;
+  }
+  const url = new URL(request.url, 'http://localhost');
+  if (url.pathname.startsWith(API)) {
+    api(request, response, url.pathname.slice(API.length), url)
+      .catch((exc) => error(response, 500, 'server', String(exc)));
+    return;
+  }
+  if (url.pathname.startsWith('/tiles/')) {
+    response.writeHead(200, { 'Content-Type': 'image/png' });
+    response.end(TILE);
+    return;
+  }
+  if (!url.pathname.startsWith(APP)) {
+    response.writeHead(404).end();
+    return;
+  }
+  const name = normalize(url.pathname.slice(APP.length) || 'index.html');
+  const file = join(dist, name);
+  if (name.startsWith('..') || !existsSync(file) || !statSync(file).isFile()) {
+    response.writeHead(404).end();
+    return;
+  }
+  response.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
+    'Cache-Control': 'no-cache',
+  });
+  response.end(readFileSync(file));
+}
+
+async function shot(page, name) {
+  if (SHOTS) {
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  }
+}
+
+// Every form control has a label (or an aria-label).
+async function assertLabelled(page) {
+  const unlabelled = await page.$$eval('input, select, textarea',
+    (all) => all.filter((control) => !control.labels.length
+      && !control.getAttribute('aria-label')).map((control) => control.name));
+  assert.deepEqual(unlabelled, []);
+}
+
+function contrast(a, b) {
+  const luminance = (rgb) => {
+    const [r, g, b2] = rgb.map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b2;
+  };
+  const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (l1 + 0.05) / (l2 + 0.05);
+}
+
+// The colour pairs of the theme: [foreground, background, minimum].
+async function themeColours(page) {
+  return page.evaluate(() => {
+    const probe = document.createElement('span');
+    document.body.append(probe);
+    const rgb = (name) => {
+      probe.style.color = `var(${name})`;
+      return getComputedStyle(probe).color.match(/\d+/g).slice(0, 3)
+        .map(Number);
+    };
+    const pairs = [
+      ['--text', '--bg', 4.5], ['--text', '--surface', 4.5],
+      ['--muted', '--surface', 4.5], ['--muted', '--bg', 4.5],
+      ['--link', '--surface', 4.5], ['--link', '--bg', 4.5],
+      ['--primary-text', '--primary', 4.5], ['--error', '--error-bg', 4.5],
+      ['--available-text', '--available-bg', 4.5],
+      ['--busy-text', '--busy-bg', 4.5],
+      ['--faulted-text', '--faulted-bg', 4.5],
+      ['--offline-text', '--offline-bg', 4.5],
+      ['--border', '--surface', 3], ['--focus', '--surface', 3],
+      ['--focus', '--bg', 3],
+    ].map(([fg, bg, min]) => [fg, bg, min, rgb(fg), rgb(bg)]);
+    probe.remove();
+    return pairs;
+  });
+}
+
+describe('client PWA smoke test', () => {
+  let server;
+  let origin;
+  let browser;
+  let context;
+  let page;
+  const consoleErrors = [];
+  const pageErrors = [];
+
+  before(async () => {
+    assert.ok(existsSync(join(dist, 'sw.js')), 'run npm run build first');
+    server = createServer(serve);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${server.address().port}`;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
+    context = await browser.newContext({
+      locale: 'ru-RU',
+      geolocation: HERE,
+      permissions: ['geolocation'],
+      viewport: { width: 390, height: 844 },
+    });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') {
+        consoleErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (exc) => pageErrors.push(String(exc)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server ? server.close(resolve) : resolve());
+  });
+
+  it('loads the shell and the map without console errors', async () => {
+    await page.goto(`${origin}${APP}`);
+    await page.locator('h1', { hasText: 'Карта станций' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+    await page.locator('.leaflet-marker-icon.pin--busy').first().waitFor();
+    await assertLabelled(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(() => navigator.serviceWorker.controller);
+    const manifest = await page.evaluate(async () => {
+      const link = document.querySelector('link[rel="manifest"]');
+      return (await fetch(link.href)).json();
+    });
+    assert.equal(manifest.display, 'standalone');
+    assert.ok(manifest.icons.some((icon) => icon.purpose === 'maskable'));
+    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(pageErrors, []);
+    await shot(page, 'map');
+  });
+
+  it('switches the language between ru and en', async () => {
+    await page.focus('#lang-select');
+    await page.selectOption('#lang-select', 'en');
+    await page.locator('h1', { hasText: 'Station map' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.textContent('#tab-bar a[href="#/list"]'), 'List');
+    assert.equal(
+      await page.evaluate(() => document.activeElement.id), 'lang-select');
+    await page.selectOption('#lang-select', 'ru');
+    await page.locator('h1', { hasText: 'Карта станций' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+    assert.equal(
+      await page.textContent('#tab-bar a[href="#/list"]'), 'Список');
+  });
+
+  it('switches the theme, with AA contrast in both', async () => {
+    const light = await page.evaluate(
+      () => getComputedStyle(document.body).backgroundColor);
+    await page.click('#theme-toggle');
+    assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+    assert.equal(
+      await page.getAttribute('#theme-toggle', 'aria-pressed'), 'true');
+    const dark = await page.evaluate(
+      () => getComputedStyle(document.body).backgroundColor);
+    assert.notEqual(dark, light);
+    for (const theme of ['dark', 'light']) {
+      if (theme === 'light') {
+        await page.click('#theme-toggle');
+        assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
+      }
+      for (const [fg, bg, min, a, b] of await themeColours(page)) {
+        const ratio = contrast(a, b);
+        assert.ok(ratio >= min,
+          `${theme}: ${fg} on ${bg} is ${ratio.toFixed(2)}:1 < ${min}:1`);
+      }
+    }
+  });
+
+  it('lists the stations nearest first, with filters', async () => {
+    state.requests.length = 0;
+    await page.goto(`${origin}${APP}#/list`);
+    const names = page.locator('#station-list .station-card__name');
+    await names.first().waitFor();
+    assert.deepEqual(await names.allTextContents(),
+      ['Near Station', 'Middle Station', 'Far Station']);
+    const asked = state.requests.find((r) => r.path === 'stations');
+    assert.match(asked.query, /lat=55\.7558/);
+    assert.match(asked.query, /lon=37\.6173/);
+    await shot(page, 'list');
+    await assertLabelled(page);
+    // A route change moves the focus to the new screen's title.
+    assert.equal(await page.evaluate(() => document.activeElement.tagName),
+      'H1');
+    // Keyboard: on a fresh load the first Tab reaches the skip link, with a
+    // visible ring.
+    await page.reload();
+    await names.first().waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(
+      () => document.activeElement.className), 'skip-link');
+    assert.notEqual(await page.evaluate(() => getComputedStyle(
+      document.activeElement).outlineStyle), 'none');
+    assert.doesNotMatch(await page.textContent('main'), /null|undefined/);
+    const distance = await page.textContent(
+      '#station-list li:first-child .distance');
+    assert.match(distance, /^\d+ м$/);
+    await page.getByLabel('Свободна сейчас').check();
+    await page.waitForFunction(() => document.querySelectorAll(
+      '#station-list li').length === 1);
+    assert.deepEqual(await names.allTextContents(), ['Far Station']);
+    await page.getByLabel('Свободна сейчас').uncheck();
+    await page.getByLabel('Мощность').selectOption('50');
+    await page.waitForFunction(() => document.querySelectorAll(
+      '#station-list li').length === 2);
+    await page.getByLabel('Мощность').selectOption('0');
+    await page.waitForFunction(() => document.querySelectorAll(
+      '#station-list li').length === 3);
+  });
+
+  it('shows a station with route links to its coordinates', async () => {
+    await page.click('text=Near Station');
+    await page.locator('h1', { hasText: 'Near Station' }).waitFor();
+    const links = Object.fromEntries(await page.$$eval('a[data-route]',
+      (all) => all.map((a) => [a.dataset.route, a.getAttribute('href')])));
+    assert.equal(links.geo, 'geo:55.757,37.62?q=55.757,37.62(Near%20Station)');
+    assert.equal(links.yandex,
+      'https://yandex.ru/maps/?rtext=~55.757%2C37.62&rtt=auto');
+    assert.equal(links.google,
+      'https://www.google.com/maps/dir/?api=1&destination=55.757%2C37.62');
+    assert.match(links.osm, /openstreetmap\.org\/directions\?to=55\.757%2C37\.62/);
+    const body = await page.textContent('main');
+    assert.match(body, /Volt LLC/);
+    assert.match(body, /Mo-Fr 08:00-20:00/);
+    assert.match(body, /22 кВт/);
+    assert.match(body, /Войдите, чтобы увидеть цену/);
+    await shot(page, 'station');
+  });
+
+  it('logs in (errors in the live region), then saves with CSRF',
+    async () => {
+      await page.goto(`${origin}${APP}#/login`);
+      await page.getByLabel('E-mail').fill('ann@example.com');
+      await page.getByLabel('Пароль').fill('wrong');
+      await page.click('main button[type="submit"]');
+      await page.locator('#alert', { hasText: 'Неверный e-mail или пароль.' })
+        .waitFor();
+      assert.equal(await page.getAttribute('#alert', 'role'), 'alert');
+      await page.getByLabel('Пароль').fill('secret123');
+      await page.click('main button[type="submit"]');
+      await page.locator('#tab-bar a', { hasText: 'Профиль' }).waitFor();
+      await page.goto(`${origin}${APP}#/station/2`);
+      await page.locator('text=Standard').waitFor();
+      assert.match(await page.textContent('main'), /25.*kWh/);
+      await page.goto(`${origin}${APP}#/profile`);
+      await page.getByLabel('Имя').waitFor();
+      await assertLabelled(page);
+      assert.equal(await page.getByLabel('Имя').inputValue(), 'Ann');
+      await page.getByLabel('Телефон').fill('+7 900 000 00 00');
+      state.requests.length = 0;
+      await page.click('main button[type="submit"]');
+      await page.waitForFunction(() => document.getElementById('status')
+        .textContent.includes('сохранён'));
+      const patch = state.requests.find((r) => r.method === 'PATCH');
+      assert.ok(patch.csrf && patch.csrf === patch.cookie);
+      assert.equal(state.profile.phone, '+7 900 000 00 00');
+      await page.click('#theme-toggle');
+      assert.equal(await page.getByLabel('Тема').inputValue(), 'dark');
+      assert.equal(state.profile.theme, 'dark');
+      await shot(page, 'profile-dark');
+      await page.click('#theme-toggle');
+    });
+
+  it('registers and confirms the e-mail from the link', async () => {
+    await page.goto(`${origin}${APP}#/register`);
+    await page.getByLabel('Имя').fill('Bob');
+    await page.getByLabel('E-mail').fill('bob@example.com');
+    await page.getByLabel('Пароль').fill('long-enough');
+    await page.click('main button[type="submit"]');
+    await page.locator('h1', { hasText: 'Проверьте почту' }).waitFor();
+    // web_user adds the token to the page's query, before the hash.
+    await page.goto(`${origin}${APP}?token=good-token#/confirm`);
+    await page.locator('text=Адрес e-mail подтверждён').waitFor();
+    assert.equal(new URL(page.url()).search, '');
+  });
+
+  it('offers the list when the map has no tiles', async () => {
+    state.noTiles = true;
+    try {
+      await page.goto(`${origin}${APP}#/map`);
+      await page.locator('text=Карта не настроена').waitFor();
+      assert.equal(await page.locator('.leaflet-container').count(), 0);
+      await page.click('main a[href="#/list"]');
+      await page.locator('#station-list li').first().waitFor();
+    } finally {
+      state.noTiles = false;
+    }
+  });
+
+  it('still shows the list after an offline reload', async () => {
+    await page.goto(`${origin}${APP}#/list`);
+    await page.locator('#station-list li').first().waitFor();
+    state.offline = true;
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      const names = page.locator('#station-list .station-card__name');
+      await names.first().waitFor();
+      assert.deepEqual(await names.allTextContents(),
+        ['Near Station', 'Middle Station', 'Far Station']);
+      assert.equal(await page.isVisible('#offline-banner'), true);
+      await shot(page, 'list-offline');
+      await page.click('text=Middle Station');
+      await page.locator('h1', { hasText: 'Middle Station' }).waitFor();
+    } finally {
+      await context.setOffline(false);
+      state.offline = false;
+    }
+  });
+
+  it('had no script errors, and console errors only for refusals',
+    async () => {
+      if (SHOTS) {
+        console.log(consoleErrors);
+      }
+      assert.deepEqual(pageErrors, []);
+      // The wrong password's 401, and network failures while offline.
+    const unexpected = consoleErrors.filter((text) => !/status of 401/
+        .test(text) && !/net::ERR_(FAILED|INTERNET_DISCONNECTED)/
+        .test(text));
+      assert.deepEqual(unexpected, []);
+    });
+});

@@ -1,0 +1,57 @@
+# This file is part of the EV charging platform. The COPYRIGHT file at the
+# top level of this repository holds the copyright notices and license terms.
+import urllib.parse
+
+import trytond.config as config
+from trytond.model import fields
+from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
+from trytond.url import http_base
+
+THEMES = [
+    ('light', "Light"),
+    ('dark', "Dark"),
+    ]
+
+
+def app_url():
+    "Return the absolute URL of the client app of the current database"
+    url = config.get('ev_portal_pwa', 'app_url', default=None)
+    if url:
+        return url
+    return '%s/%s/ev/app/' % (
+        http_base().rstrip('/'),
+        urllib.parse.quote(Transaction().database.name))
+
+
+class User(metaclass=PoolMeta):
+    __name__ = 'web.user'
+
+    ev_theme = fields.Selection(THEMES, "Theme", required=True,
+        help="The colours of the client app.")
+    ev_sounds = fields.Boolean("Sounds",
+        help="The client app plays a sound on session events.")
+
+    @classmethod
+    def default_ev_theme(cls):
+        return 'light'
+
+    @classmethod
+    def default_ev_sounds(cls):
+        return True
+
+    def get_email_validation_url(self, url=None):
+        # The link opens the app, which confirms the address through the
+        # API: the token travels in the fragment, never to a server log.
+        if url is None and not config.get('web', 'email_validation_url'):
+            return '%s#/confirm?%s' % (app_url(), urllib.parse.urlencode({
+                        'token': self.email_token}))
+        return super().get_email_validation_url(url=url)
+
+    def get_email_reset_password_url(self, url=None):
+        if url is None and not config.get('web', 'reset_password_url'):
+            return '%s#/reset?%s' % (app_url(), urllib.parse.urlencode({
+                        'email': self.email,
+                        'token': self.reset_password_token,
+                        }))
+        return super().get_email_reset_password_url(url=url)
