@@ -2,3 +2,5 @@
 # top level of this repository holds the copyright notices and license terms.
 
 from . import routes  # noqa: F401
+from . import api_account  # noqa: F401
+from . import api_charging  # noqa: F401

@@ -458,6 +458,463 @@ PATHS = {
     }
 
 
+# Charging (api_charging.py)
+
+CONNECTOR_BRIEF = {
+    'type': 'object',
+    'properties': {
+        'id': {'type': 'integer'},
+        'number': {'type': 'integer'},
+        'type': {'type': 'string'},
+        'type_name': {'type': 'string'},
+        'power_w': {'type': 'integer'},
+        'status': {'type': 'string'},
+        },
+    }
+STATION_BRIEF = {
+    'type': 'object',
+    'properties': {
+        'id': {'type': 'integer'},
+        'name': {'type': 'string'},
+        },
+    }
+COMMAND = {
+    'type': ['object', 'null'],
+    'description': "The station command that carries the request.",
+    'properties': {
+        'id': {'type': 'integer'},
+        'action': {'type': 'string', 'enum': ['remote_start', 'remote_stop']},
+        'state': {'type': 'string', 'enum': ['draft', 'pending', 'sent',
+                'accepted', 'rejected', 'failed', 'not_connected',
+                'timed_out', 'cancelled']},
+        'requested_at': {'type': ['string', 'null'], 'format': 'date-time'},
+        'answered_at': {'type': ['string', 'null'], 'format': 'date-time'},
+        },
+    }
+SCHEMAS.update({
+        'Quote': {
+            'type': 'object',
+            'required': ['connector', 'price', 'payment', 'may_start'],
+            'properties': {
+                'station': STATION_BRIEF,
+                'connector': CONNECTOR_BRIEF,
+                'energy_wh': {'type': 'integer'},
+                'minutes': {'type': 'integer'},
+                'price': {'type': ['object', 'null'], 'description':
+                    "ev_tariff's quote (tariff_name, currency, lines, net, "
+                    "tax, total), null when no tariff applies."},
+                'discounts': {'type': 'array', 'items': {'type': 'string'},
+                    'description': "The subscriptions and promo codes the "
+                    "price takes off."},
+                'promo': {'type': ['object', 'null'], 'description':
+                    "The promo code given or reserved: code, valid, "
+                    "reserved, description, or the reason it is refused."},
+                'payment': {
+                    'type': 'object',
+                    'properties': {
+                        'method': {'type': 'string',
+                            'enum': ['balance', 'card']},
+                        'currency': {'type': ['string', 'null']},
+                        'card_saved': {'type': 'boolean'},
+                        'available': {'oneOf': [MONEY, {'type': 'null'}]},
+                        'minimum': {'oneOf': [MONEY, {'type': 'null'}]},
+                        'preauthorization': {
+                            'oneOf': [MONEY, {'type': 'null'}]},
+                        },
+                    },
+                'may_start': {'type': 'boolean'},
+                'reason': {'type': ['string', 'null'], 'description':
+                    "Why a start is refused, in the client's language."},
+                'reason_code': {'type': ['string', 'null']},
+                },
+            },
+        'StartRequest': {
+            'type': 'object',
+            'required': ['connector'],
+            'properties': {
+                'connector': {'type': 'integer'},
+                'code': {'type': 'string', 'description':
+                    "A promo code to reserve for the session."},
+                },
+            },
+        'ChargingSession': {
+            'type': 'object',
+            'description': "A session (id set), or its start request before "
+            "the charger opens it (id null, state starting or "
+            "start_failed).",
+            'required': ['id', 'state'],
+            'properties': {
+                'id': {'type': ['integer', 'null']},
+                'number': {'type': ['string', 'null']},
+                'state': {'type': 'string', 'enum': ['starting',
+                        'start_failed', 'pending', 'active', 'finished',
+                        'failed']},
+                'station': STATION_BRIEF,
+                'connector': CONNECTOR_BRIEF,
+                'started_at': {'type': ['string', 'null'],
+                    'format': 'date-time'},
+                'energy_wh': {'type': 'integer'},
+                'power_w': {'type': ['integer', 'null'],
+                    'description': "The latest power reading."},
+                'soc': {'type': ['integer', 'null']},
+                'duration_s': {'type': 'integer'},
+                'cost': {'oneOf': [MONEY, {'type': 'null'}],
+                    'description': "The cost so far, tax included."},
+                'currency': {'type': ['string', 'null']},
+                'payment_method': {'type': ['string', 'null']},
+                'spending_limit': {'oneOf': [MONEY, {'type': 'null'}]},
+                'limit_reached': {'type': 'boolean'},
+                'stopping': {'type': 'boolean'},
+                'promo': {'type': ['object', 'null']},
+                'command': COMMAND,
+                },
+            },
+        })
+RESPONSES['Conflict'] = json_content(ref('Error'),
+    "Not now: a session is already starting or running "
+    "(msg_charging_in_progress), the connector cannot start "
+    "(msg_connector_unavailable), or the session is not running.")
+PATHS.update({
+        '/quote': {'get': {
+                'operationId': 'getQuote',
+                'summary': "The price on a connector as the client will pay "
+                "it, the payment method and whether a start is allowed",
+                'security': SESSION,
+                'parameters': [
+                    {'name': 'connector', 'in': 'query', 'required': True,
+                        'schema': {'type': 'integer'}},
+                    {'name': 'code', 'in': 'query', 'required': False,
+                        'schema': {'type': 'string'},
+                        'description': "A promo code to price with."},
+                    {'name': 'energy_wh', 'in': 'query', 'required': False,
+                        'schema': {'type': 'integer', 'minimum': 0,
+                            'default': 10000}},
+                    {'name': 'minutes', 'in': 'query', 'required': False,
+                        'schema': {'type': 'integer', 'minimum': 0,
+                            'default': 60}},
+                    ],
+                'responses': {
+                    '200': json_content(ref('Quote'), "The quote."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '404': error('NotFound'),
+                    },
+                }},
+        '/sessions': {'post': {
+                'operationId': 'startSession',
+                'summary': "Start charging: a remote start to the charger "
+                "for the client's app token",
+                'security': SESSION_CSRF,
+                'requestBody': body(ref('StartRequest')),
+                'responses': {
+                    '202': json_content(ref('ChargingSession'),
+                        "The start request, state starting."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    '404': error('NotFound'),
+                    '409': error('Conflict'),
+                    },
+                }},
+        '/sessions/current': {'get': {
+                'operationId': 'getCurrentSession',
+                'summary': "The client's session starting or in progress, "
+                "null when none",
+                'security': SESSION,
+                'responses': {
+                    '200': json_content({'oneOf': [
+                                ref('ChargingSession'), {'type': 'null'}]},
+                        "The session, or null."),
+                    '401': error('NotLoggedIn'),
+                    },
+                }},
+        '/sessions/{session_id}/stop': {'post': {
+                'operationId': 'stopSession',
+                'summary': "Stop the client's session: a remote stop",
+                'security': SESSION_CSRF,
+                'parameters': [
+                    {'name': 'session_id', 'in': 'path', 'required': True,
+                        'schema': {'type': 'integer'}},
+                    ],
+                'responses': {
+                    '202': json_content(ref('ChargingSession'),
+                        "The session, stopping."),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    '404': error('NotFound'),
+                    '409': error('Conflict'),
+                    },
+                }},
+        })
+
+
+# Account (api_account.py)
+
+PAGING = [
+    {'name': 'limit', 'in': 'query', 'required': False,
+        'schema': {'type': 'integer', 'minimum': 1, 'maximum': 100,
+            'default': 20}},
+    {'name': 'offset', 'in': 'query', 'required': False,
+        'schema': {'type': 'integer', 'minimum': 0, 'default': 0}},
+    ]
+INVOICE_BRIEF = {
+    'type': ['object', 'null'],
+    'properties': {
+        'id': {'type': 'integer'},
+        'number': {'type': ['string', 'null']},
+        },
+    }
+ID_PATH = {'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+SCHEMAS.update({
+        'HistorySession': {
+            'type': 'object',
+            'properties': {
+                'id': {'type': 'integer'},
+                'number': {'type': ['string', 'null']},
+                'station': {'type': 'object', 'properties': {
+                        'id': {'type': 'integer'},
+                        'name': {'type': 'string'}}},
+                'connector': {'type': 'object', 'properties': {
+                        'id': {'type': 'integer'},
+                        'number': {'type': 'integer'},
+                        'type': {'type': ['string', 'null']}}},
+                'started_at': {'type': ['string', 'null'],
+                    'format': 'date-time'},
+                'stopped_at': {'type': ['string', 'null'],
+                    'format': 'date-time'},
+                'energy_wh': {'type': 'integer'},
+                'amount': {'oneOf': [MONEY, {'type': 'null'}]},
+                'currency': {'type': ['string', 'null']},
+                'payment_method': {'type': ['string', 'null'],
+                    'enum': ['balance', 'card', None]},
+                'billing_state': {'type': ['string', 'null'],
+                    'enum': ['free', 'pending', 'invoiced', None]},
+                'refunded': MONEY,
+                'invoice': INVOICE_BRIEF,
+                },
+            },
+        'HistoryPayment': {
+            'type': 'object',
+            'properties': {
+                'id': {'type': 'integer', 'description':
+                    "The payment, or the credit note of a refund."},
+                'kind': {'type': 'string',
+                    'enum': ['topup', 'session', 'refund']},
+                'date': {'type': ['string', 'null'], 'format': 'date'},
+                'amount': MONEY,
+                'currency': {'type': ['string', 'null']},
+                'state': {'type': 'string', 'description':
+                    "The payment's state (draft, processing, succeeded, "
+                    "failed...), or the credit note's (posted, paid)."},
+                'session': {'type': ['integer', 'null']},
+                'invoice': INVOICE_BRIEF,
+                },
+            },
+        'History': {
+            'type': 'object',
+            'required': ['sessions', 'payments'],
+            'properties': {
+                'sessions': {'type': 'array',
+                    'items': ref('HistorySession')},
+                'payments': {'type': 'array',
+                    'items': ref('HistoryPayment')},
+                'limit': {'type': 'integer'},
+                'offset': {'type': 'integer'},
+                },
+            },
+        'TopUp': {
+            'type': 'object',
+            'required': ['payment', 'amount', 'url'],
+            'properties': {
+                'payment': {'type': 'integer'},
+                'amount': MONEY,
+                'url': {'type': 'string', 'format': 'uri', 'description':
+                    "The acquirer's checkout page: open it to pay."},
+                },
+            },
+        'Plan': {
+            'type': 'object',
+            'description': "ev_tariff's offer of a subscription plan.",
+            'properties': {
+                'id': {'type': 'integer'},
+                'name': {'type': 'string'},
+                'description': {'type': 'string'},
+                'fee': MONEY,
+                'currency': {'type': 'string'},
+                'period': {'type': 'string'},
+                'included_energy_wh': {'type': 'integer'},
+                'included_minutes': {'type': 'integer'},
+                'discount_rate': MONEY,
+                'waive_start_fee': {'type': 'boolean'},
+                'partners': {'type': 'array', 'items': {'type': 'string'}},
+                'stations': {'type': 'array', 'items': {'type': 'string'}},
+                },
+            },
+        'Subscription': {
+            'type': 'object',
+            'properties': {
+                'id': {'type': 'integer'},
+                'number': {'type': ['string', 'null']},
+                'plan': {'oneOf': [ref('Plan'), {'type': 'null'}]},
+                'state': {'type': 'string'},
+                'start_date': {'type': 'string', 'format': 'date'},
+                'end_date': {'type': ['string', 'null'], 'format': 'date'},
+                'renews': {'type': 'boolean'},
+                'period_start': {'type': ['string', 'null'],
+                    'format': 'date'},
+                'period_end': {'type': ['string', 'null'], 'format': 'date'},
+                'energy_used_wh': {'type': ['integer', 'null']},
+                'energy_left_wh': {'type': ['integer', 'null']},
+                'minutes_used': {'oneOf': [MONEY, {'type': 'null'}]},
+                'minutes_left': {'oneOf': [MONEY, {'type': 'null'}]},
+                },
+            },
+        'PromoCheck': {
+            'type': 'object',
+            'required': ['valid', 'code'],
+            'properties': {
+                'valid': {'type': 'boolean'},
+                'code': {'type': 'string'},
+                'reason': {'type': 'string', 'description':
+                    "Why the code is refused, when not valid."},
+                'promotion': {'type': 'string'},
+                'description': {'type': 'string'},
+                'kind': {'type': 'string', 'enum': ['percentage', 'fixed',
+                        'free_kwh', 'free_start_fee']},
+                },
+            },
+        })
+PATHS.update({
+        '/history': {'get': {
+                'operationId': 'getHistory',
+                'summary': "The client's finished sessions and payments "
+                "(top-ups, card captures, refunds), newest first",
+                'security': SESSION,
+                'parameters': PAGING,
+                'responses': {
+                    '200': json_content(ref('History'), "The history."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    },
+                }},
+        '/invoices/{invoice_id}/receipt': {'get': {
+                'operationId': 'getReceipt',
+                'summary': "The client's invoice as an HTML receipt: lines, "
+                "taxes and total",
+                'security': SESSION,
+                'parameters': [dict(ID_PATH, name='invoice_id')],
+                'responses': {
+                    '200': {'description': "The receipt.", 'content': {
+                            'text/html': {'schema': {'type': 'string'}}}},
+                    '401': error('NotLoggedIn'),
+                    '404': error('NotFound'),
+                    },
+                }},
+        '/topup': {'post': {
+                'operationId': 'topUp',
+                'summary': "Top up the balance by card: a payment and the "
+                "acquirer's checkout page",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['amount'],
+                        'properties': {'amount': MONEY}}),
+                'responses': {
+                    '201': json_content(ref('TopUp'), "The top-up."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                }},
+        '/payment-method': {'post': {
+                'operationId': 'setPaymentMethod',
+                'summary': "Choose how charging is paid",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['method'],
+                        'properties': {'method': {'type': 'string',
+                                'enum': ['balance', 'card']}}}),
+                'responses': {
+                    '200': json_content({
+                            'type': 'object',
+                            'properties': {'payment_method': {
+                                    'type': 'string'}}},
+                        "The method chosen."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                }},
+        '/subscriptions': {
+            'get': {
+                'operationId': 'getSubscriptions',
+                'summary': "The plans the client may buy and the client's "
+                "subscriptions with their usage",
+                'security': SESSION,
+                'responses': {
+                    '200': json_content({
+                            'type': 'object',
+                            'required': ['offers', 'subscriptions'],
+                            'properties': {
+                                'offers': {'type': 'array',
+                                    'items': ref('Plan')},
+                                'subscriptions': {'type': 'array',
+                                    'items': ref('Subscription')},
+                                }}, "The offers and subscriptions."),
+                    '401': error('NotLoggedIn'),
+                    },
+                },
+            'post': {
+                'operationId': 'buySubscription',
+                'summary': "Buy a plan: a subscription from today, renewed "
+                "every period",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['plan'],
+                        'properties': {'plan': {'type': 'integer'}}}),
+                'responses': {
+                    '201': json_content(ref('Subscription'),
+                        "The subscription."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                },
+            },
+        '/subscriptions/{subscription_id}/cancel': {'post': {
+                'operationId': 'cancelSubscription',
+                'summary': "Stop the renewal: the subscription ends with "
+                "its period",
+                'security': SESSION_CSRF,
+                'parameters': [dict(ID_PATH, name='subscription_id')],
+                'responses': {
+                    '200': json_content(ref('Subscription'),
+                        "The subscription."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                }},
+        '/promo-codes/check': {'post': {
+                'operationId': 'checkPromoCode',
+                'summary': "Whether the client may use a promo code (at a "
+                "station)",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['code'],
+                        'properties': {
+                            'code': {'type': 'string'},
+                            'station': {'type': 'integer'}}}),
+                'responses': {
+                    '200': json_content(ref('PromoCheck'), "The check."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    '404': error('NotFound'),
+                    },
+                }},
+        })
+
+
 def document(server):
     "Return the OpenAPI document with server as the base URL of the API"
     return {

@@ -123,3 +123,43 @@ def test_demo_client_logs_in(platform):
         account = http.get(api + 'account', timeout=30)
         assert account.status_code == 200, account.text
         assert 'balance' in account.json()
+
+
+def test_demo_client_history_and_receipt(page, platform):
+    """A demo client logs in, sees the balance of the books, the history of
+    invoiced sessions and opens a receipt"""
+    app = app_url(platform)
+    email, = [l for l in sorted(platform.logins) if l.startswith('a.')]
+    page.goto(app + '#/login')
+    page.get_by_label('E-mail').fill(email)
+    page.get_by_label('Пароль', exact=True).fill(platform.logins[email])
+    page.get_by_role('button', name='Войти').click()
+    expect(page.get_by_text('Вы вошли.')).to_be_visible(timeout=20_000)
+
+    # The balance as the books hold it
+    finance = platform.login('finance')
+    party, = finance.model('party.party', 'search',
+        [('contact_mechanisms.value', '=', email)])
+    balance, = finance.model('party.party', 'read', [party], ['ev_balance'])
+    amount = balance['ev_balance']
+    amount = amount['decimal'] if isinstance(amount, dict) else str(amount)
+    page.goto(app + '#/account')
+    main = page.locator('main')
+    expect(main.get_by_text('Баланс', exact=True)).to_be_visible(
+        timeout=20_000)
+    digits = re.sub(r'\D', '', amount.split('.')[0])
+    shown = re.sub(r'\D', '', main.inner_text())
+    assert digits in shown, (amount, main.inner_text())
+
+    # The history with a receipt of an invoiced session
+    page.goto(app + '#/history')
+    receipts = main.locator('a.receipt-link')
+    expect(receipts.first).to_be_visible(timeout=20_000)
+    number = receipts.first.inner_text().split()[-1]
+    with page.context.expect_page() as opened:
+        receipts.first.click()
+    receipt = opened.value
+    receipt.wait_for_load_state()
+    assert number in receipt.content()
+    receipt.close()
+    assert not page.errors, page.errors

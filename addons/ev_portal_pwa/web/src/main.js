@@ -5,13 +5,18 @@
 // service worker and the offline banner.
 import { getLanguage, initLanguage, setLanguage, t } from './i18n.js';
 import { startRouter } from './router.js';
+import { accountScreen } from './screens/account.js';
 import {
   confirmScreen, loginScreen, registerScreen, resetScreen,
 } from './screens/auth.js';
+import { chargeScreen } from './screens/charge.js';
+import { liveScreen } from './screens/live.js';
+import { historyScreen } from './screens/history.js';
 import { listScreen } from './screens/list.js';
 import { mapScreen } from './screens/map.js';
 import { profileScreen } from './screens/profile.js';
 import { stationScreen } from './screens/station.js';
+import { subscriptionsScreen } from './screens/subscriptions.js';
 import { getProfile, loadProfile, saveProfile } from './session.js';
 import { getTheme, initTheme, setTheme } from './theme.js';
 import { clearError, h, heading, showError } from './ui.js';
@@ -29,6 +34,14 @@ const ROUTES = {
   },
   reset: { screen: resetScreen, title: 'auth.reset_title', tab: 'profile' },
   profile: { screen: profileScreen, title: 'profile.title', tab: 'profile' },
+  account: { screen: accountScreen, title: 'account.title', tab: 'account' },
+  history: { screen: historyScreen, title: 'history.title', tab: 'account' },
+  subscriptions: {
+    screen: subscriptionsScreen, title: 'subscriptions.title', tab: 'account',
+  },
+  // #/station/<id>/charge
+  charge: { screen: chargeScreen, title: 'charge.title', tab: 'list' },
+  session: { screen: liveScreen, title: 'live.title', tab: 'list' },
 };
 
 let current = null;
@@ -73,6 +86,7 @@ function renderTabBar(active) {
   const tabs = [
     ['map', '#/map', t('nav.map')],
     ['list', '#/list', t('nav.list')],
+    ...(getProfile() ? [['account', '#/account', t('nav.account')]] : []),
     ['profile', getProfile() ? '#/profile' : '#/login',
       getProfile() ? t('nav.profile') : t('nav.login')],
   ];
@@ -112,7 +126,8 @@ async function render(route) {
     cleanup = null;
   }
   clearError();
-  const name = route.segments[0] || 'map';
+  const name = route.segments[0] === 'station' && route.segments[2] === 'charge'
+    ? 'charge' : route.segments[0] || 'map';
   const entry = ROUTES[name];
   const main = document.getElementById('main');
   main.replaceChildren();

@@ -68,16 +68,96 @@ const PRICE = {
   net: '0.00', tax: '0.00', total: '0.00',
 };
 
+// The client's account (GET account, history, subscriptions).
+const ACCOUNT = {
+  currency: 'RUB', balance: '1250.50', available: '1100.00',
+  payment_method: 'balance', card_saved: false, payments: [], invoices: [],
+};
+const HISTORY = {
+  sessions: [{
+    id: 7, number: 'S-7', station: { id: 2, name: 'Near Station' },
+    connector: { id: 21, number: 1, type: 'type2' },
+    started_at: '2026-11-20T10:00:00Z', stopped_at: '2026-11-20T11:00:00Z',
+    energy_wh: 15500, amount: '387.50', currency: 'RUB',
+    payment_method: 'balance', billing_state: 'invoiced', refunded: '0',
+    invoice: { id: 41, number: 'INV-41' },
+  }],
+  payments: [{
+    id: 5, kind: 'topup', date: '2026-11-19', amount: '2000.00',
+    currency: 'RUB', state: 'succeeded', session: null, invoice: null,
+  }],
+};
+const PLAN = {
+  id: 3, name: 'Volt 10', description: '', fee: '990', currency: 'RUB',
+  period: 'Monthly', included_energy_wh: 10000, included_minutes: 0,
+  discount_rate: '0.1', waive_start_fee: true, partners: [], stations: [],
+};
+
 const state = {
   offline: false,
   noTiles: false,
   requests: [],
   sessions: new Map(),
+  subscriptions: [],
   profile: {
     email: 'ann@example.com', name: 'Ann', phone: '', language: 'ru',
     theme: 'light', sounds: false,
   },
 };
+
+// Charging: the quote, the start request, the session it becomes and its
+// stop. Each GET sessions/current moves the session on.
+const charging = { started: null, session: null, stopAsked: false };
+
+function quoteFor(query) {
+  const connector = Number(query.get('connector'));
+  const code = query.get('code') || '';
+  const promo = !code ? null : code === 'WELCOME'
+    ? { code, valid: true, reserved: false, description: '10% off' }
+    : { code, valid: false, reason: `Код ${code} не найден.` };
+  const total = code === 'WELCOME' ? '225.00' : '250.00';
+  return {
+    station: { id: 1, name: 'Far Station' },
+    connector: { id: connector, number: 1, status: 'available' },
+    energy_wh: 10000, minutes: 60,
+    price: { ...PRICE, total },
+    discounts: code === 'WELCOME' ? ['WELCOME'] : [],
+    promo,
+    payment: { method: 'balance', currency: 'RUB', available: '500.00' },
+    may_start: connector === 11,
+    reason: connector === 11 ? null : 'Разъём занят.',
+  };
+}
+
+function currentSession() {
+  if (charging.session) {
+    const session = charging.session;
+    if (charging.stopAsked) {
+      charging.session = null;
+      charging.stopAsked = false;
+      return null;
+    }
+    session.energy_wh += 1500;
+    session.duration_s += 3;
+    session.cost = (session.energy_wh / 1000 * 25).toFixed(2);
+    return session;
+  }
+  if (charging.started) {
+    const { connector } = charging.started;
+    charging.started = null;
+    charging.session = {
+      id: 501, state: 'active', station: { id: 1, name: 'Far Station' },
+      connector: { id: connector, number: 1 }, started_at: '2026-12-01T10:00:00Z',
+      energy_wh: 1000, power_w: 22000, duration_s: 60, cost: '25.00',
+      currency: 'RUB', spending_limit: '500.00', stopping: false,
+    };
+    return {
+      id: null, state: 'starting', station: { id: 1, name: 'Far Station' },
+      connector: { id: connector, number: 1 },
+    };
+  }
+  return null;
+}
 
 function cookies(request) {
   return Object.fromEntries((request.headers.cookie || '').split(';')
@@ -160,11 +240,65 @@ async function api(request, response, path, url) {
     send(response, 200, { email_valid: true });
   } else if (!session) {
     error(response, 401, 'not_logged_in', 'Войдите.');
+  } else if (route === 'GET account') {
+    send(response, 200, ACCOUNT);
+  } else if (route === 'GET history') {
+    send(response, 200, HISTORY);
+  } else if (route === 'POST payment-method') {
+    if (body.method === 'card') {
+      error(response, 400, 'BillingError', 'Сначала сохраните карту.');
+      return;
+    }
+    ACCOUNT.payment_method = body.method;
+    send(response, 200, { payment_method: body.method });
+  } else if (route === 'POST topup') {
+    send(response, 201, {
+      payment: 9, amount: `${body.amount}.00`,
+      url: `http://${request.headers.host}/checkout/9`,
+    });
+  } else if (route === 'GET subscriptions') {
+    send(response, 200, {
+      offers: [PLAN], subscriptions: state.subscriptions,
+    });
+  } else if (route === 'POST subscriptions') {
+    const bought = {
+      id: 12, number: 'SUB-12', plan: PLAN, state: 'running',
+      start_date: '2026-11-28', end_date: null, renews: true,
+      period_start: '2026-11-28', period_end: '2026-12-27',
+      energy_used_wh: 2500, energy_left_wh: 7500,
+      minutes_used: '0', minutes_left: 0,
+    };
+    state.subscriptions = [bought];
+    send(response, 201, bought);
+  } else if (route === 'POST subscriptions/12/cancel') {
+    Object.assign(state.subscriptions[0], {
+      renews: false, end_date: '2026-12-27',
+    });
+    send(response, 200, state.subscriptions[0]);
+  } else if (route === 'POST promo-codes/check') {
+    const code = String(body.code || '').trim().toUpperCase();
+    send(response, 200, code === 'WELCOME50'
+      ? { valid: true, code, promotion: 'Welcome', description: 'Скидка 50%' }
+      : { valid: false, code, reason: `Промокод ${code} не найден.` });
   } else if (route === 'GET me') {
     send(response, 200, state.profile);
   } else if (route === 'PATCH me') {
     Object.assign(state.profile, body);
     send(response, 200, state.profile);
+  } else if (route === 'GET quote') {
+    send(response, 200, quoteFor(url.searchParams));
+  } else if (route === 'POST sessions') {
+    if (body.connector !== 11) {
+      error(response, 409, 'msg_connector_unavailable', 'Разъём занят.');
+      return;
+    }
+    charging.started = { connector: body.connector, code: body.code };
+    send(response, 202, { id: null, state: 'starting' });
+  } else if (route === 'GET sessions/current') {
+    send(response, 200, currentSession());
+  } else if (route === 'POST sessions/501/stop') {
+    charging.stopAsked = true;
+    send(response, 202, { ...charging.session, stopping: true });
   } else if (route === 'POST auth/logout') {
     state.sessions.delete(jar.ev_session);
     response.writeHead(204, {
@@ -189,6 +323,13 @@ function serve(request, response) {
   if (url.pathname.startsWith(API)) {
     api(request, response, url.pathname.slice(API.length), url)
       .catch((exc) => error(response, 500, 'server', String(exc)));
+    return;
+  }
+  if (url.pathname.startsWith('/checkout/')) {
+    // The acquirer's checkout page, as far as the app is concerned.
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end('<!DOCTYPE html><link rel="icon" href="data:,">'
+      + '<title>Checkout</title><h1>Checkout</h1>');
     return;
   }
   if (url.pathname.startsWith('/tiles/')) {
@@ -457,6 +598,65 @@ describe('client PWA smoke test', () => {
       await page.click('#theme-toggle');
     });
 
+  it('shows the account: balance, method, promo code, top-up', async () => {
+    await page.goto(`${origin}${APP}#/account`);
+    await page.locator('#account-balance').waitFor();
+    assert.match(await page.textContent('#account-balance'), /1\s?250,50/);
+    assert.match(await page.textContent('#account-available'), /1\s?100,00/);
+    assert.equal(await page.textContent('#tab-bar a[aria-current="page"]'),
+      'Счёт');
+    await assertLabelled(page);
+    await page.getByLabel('Способ оплаты').selectOption('card');
+    await page.click('#method-form button[type="submit"]');
+    await page.locator('#alert', { hasText: 'Сначала сохраните карту.' })
+      .waitFor();
+    await page.getByLabel('Промокод').fill('nope');
+    await page.click('#promo-form button[type="submit"]');
+    await page.locator('#promo-result', { hasText: 'NOPE не найден' })
+      .waitFor();
+    await page.getByLabel('Промокод').fill('welcome50');
+    await page.click('#promo-form button[type="submit"]');
+    await page.locator('#promo-result', { hasText: 'Скидка 50%' }).waitFor();
+    await shot(page, 'account');
+    state.requests.length = 0;
+    await page.getByLabel('Сумма').fill('500');
+    await page.click('#topup-form button[type="submit"]');
+    await page.waitForURL(/\/checkout\/9$/);
+    const topup = state.requests.find((r) => r.path === 'topup');
+    assert.ok(topup.csrf && topup.csrf === topup.cookie);
+  });
+
+  it('shows the history with prices and receipt links', async () => {
+    await page.goto(`${origin}${APP}#/history`);
+    await page.locator('#history-sessions li').first().waitFor();
+    const text = await page.textContent('main');
+    assert.match(text, /Near Station/);
+    assert.match(text, /15,5 кВт·ч/);
+    assert.match(text, /387,50/);
+    assert.match(text, /Пополнение/);
+    assert.doesNotMatch(text, /null|undefined|NaN/);
+    assert.equal(await page.getAttribute('a.receipt-link', 'href'),
+      '/testdb/ev/api/v1/invoices/41/receipt');
+    await shot(page, 'history');
+  });
+
+  it('buys a subscription, shows its usage and stops renewal', async () => {
+    await page.goto(`${origin}${APP}#/subscriptions`);
+    await page.locator('#offers li').first().waitFor();
+    assert.match(await page.textContent('main'), /У вас нет абонемента/);
+    await page.click('#offers button');
+    await page.locator('#my-subscriptions li').first().waitFor();
+    const mine = await page.textContent('#my-subscriptions');
+    assert.match(mine, /Осталось энергии: 7,5 кВт·ч/);
+    assert.match(mine, /Продлевается автоматически/);
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.click('#my-subscriptions button');
+    await page.locator('#my-subscriptions', { hasText: 'Заканчивается' })
+      .waitFor();
+    assert.equal(await page.locator('#my-subscriptions button').count(), 0);
+    await shot(page, 'subscriptions');
+  });
+
   it('registers and confirms the e-mail from the link', async () => {
     await page.goto(`${origin}${APP}#/register`);
     await page.getByLabel('Имя').fill('Bob');
@@ -504,14 +704,80 @@ describe('client PWA smoke test', () => {
     }
   });
 
+  it('quotes a connector, starts, follows and stops a session', async () => {
+    // Logged in by the login test; sounds on for the beeps.
+    state.profile.sounds = true;
+    await page.goto(`${origin}${APP}#/station/1`);
+    // A full load, so that the profile (sounds) is read again.
+    await page.reload();
+    await page.click('#charge-link');
+    await page.locator('h1', { hasText: 'Зарядка на станции Far Station' })
+      .waitFor();
+    await page.locator('#quote-total', { hasText: '250' }).waitFor();
+    assert.match(await page.textContent('#payment-method'), /500/);
+    await assertLabelled(page);
+    // A busy connector: no start, and the reason.
+    await page.getByLabel(/^2 ·/).check();
+    await page.locator('#start-reason', { hasText: 'Разъём занят.' })
+      .waitFor();
+    assert.equal(await page.isDisabled('#start-button'), true);
+    await page.getByLabel(/^1 ·/).check();
+    await page.waitForFunction(
+      () => !document.getElementById('start-button').disabled);
+    // A wrong code tells why; a good one re-quotes the price.
+    await page.getByLabel('Промокод').fill('NOPE');
+    await page.click('.promo-form button[type="submit"]');
+    await page.locator('#promo-result', { hasText: 'Код NOPE не найден.' })
+      .waitFor();
+    await page.getByLabel('Промокод').fill('WELCOME');
+    await page.click('.promo-form button[type="submit"]');
+    await page.locator('#quote-total', { hasText: '225' }).waitFor();
+    const asked = state.requests.filter((r) => r.path === 'quote').pop();
+    assert.match(asked.query, /code=WELCOME/);
+    await shot(page, 'charge');
+
+    state.requests.length = 0;
+    await page.click('#start-button');
+    await page.locator('#live-state').waitFor();
+    const start = state.requests.find((r) => r.path === 'sessions');
+    assert.ok(start.csrf && start.csrf === start.cookie);
+    assert.equal(await page.getAttribute('html', 'data-ev-sound'), 'start');
+    // Polled every 3 s: starting, then the session, then new values, in
+    // place (the same nodes).
+    await page.locator('#live-state', { hasText: 'Идёт зарядка' })
+      .waitFor({ timeout: 10000 });
+    const first = await page.textContent('#live-energy');
+    const node = await page.$('#live-energy');
+    await page.waitForFunction((text) => document.getElementById(
+      'live-energy').textContent !== text, first, { timeout: 10000 });
+    assert.equal(await node.evaluate((el) => el.isConnected), true);
+    assert.match(await page.textContent('#live-power'), /22 кВт/);
+    assert.match(await page.textContent('#live-duration'), /^0:0\d:\d\d$/);
+    assert.match(await page.textContent('#live-cost'), /\d/);
+    await assertLabelled(page);
+    await shot(page, 'live');
+    // Stop asks first; "keep charging" changes nothing.
+    await page.click('#stop-button');
+    await page.click('#stop-cancel');
+    assert.equal(state.requests.some((r) => r.path.endsWith('/stop')), false);
+    await page.click('#stop-button');
+    await page.click('#stop-confirm');
+    await page.locator('#live-state', { hasText: 'Остановка' }).waitFor();
+    assert.equal(await page.getAttribute('html', 'data-ev-sound'), 'stop');
+    await page.locator('#live-state', { hasText: 'Зарядка завершена.' })
+      .waitFor({ timeout: 10000 });
+    state.profile.sounds = false;
+  });
+
   it('had no script errors, and console errors only for refusals',
     async () => {
       if (SHOTS) {
         console.log(consoleErrors);
       }
       assert.deepEqual(pageErrors, []);
-      // The wrong password's 401, and network failures while offline.
-    const unexpected = consoleErrors.filter((text) => !/status of 401/
+      // The wrong password's 401, the card refused without a saved card
+      // (400), and network failures while offline.
+    const unexpected = consoleErrors.filter((text) => !/status of 40[01]/
         .test(text) && !/net::ERR_(FAILED|INTERNET_DISCONNECTED)/
         .test(text));
       assert.deepEqual(unexpected, []);

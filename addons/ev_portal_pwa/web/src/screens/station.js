@@ -113,6 +113,10 @@ export async function stationScreen(main, route, isCurrent) {
     heading(station.name),
     h('section', { className: 'card' }, details),
     h('section', { className: 'card' }, connectors),
+    h('p', { className: 'charge-action' }, h('a', {
+      href: `#/station/${station.id}/charge`, id: 'charge-link',
+      className: 'button',
+    }, t('station.charge'))),
     priceSection(station.price, station.id),
     routes);
 }
