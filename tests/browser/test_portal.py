@@ -85,6 +85,9 @@ def test_register_confirm_login_find_a_station(page, platform, smtp_server):
         timeout=20_000)
     expect(main.get_by_text(nearest['partner'])).to_be_visible()
     expect(main.get_by_text('Войдите, чтобы увидеть цену')).to_have_count(0)
+    # The client's price: the tariff and its lines, in roubles.
+    price = main.locator('section[aria-labelledby="price-title"]')
+    expect(price.locator('ul.price-lines li').first).to_contain_text('₽')
     routes = main.locator('a[data-route]')
     expect(routes.first).to_be_visible()
     hrefs = [routes.nth(i).get_attribute('href')

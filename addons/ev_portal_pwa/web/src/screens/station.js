@@ -23,20 +23,39 @@ function money(amount, currency) {
   }
 }
 
-// The price is ev_tariff's quote: the tariff's name and its lines.
-function priceSection(price, id) {
+// A quote of ev_tariff: the tariff's name and its lines.
+function quoteBody(quote) {
   const body = [];
-  if (price && typeof price === 'object') {
-    if (price.tariff_name) {
-      body.push(h('p', {}, price.tariff_name));
+  if (quote.tariff_name) {
+    body.push(h('p', {}, quote.tariff_name));
+  }
+  const lines = (quote.lines || []).map((line) => h('li', {},
+    h('span', {}, line.label || line.kind || ''), ' ',
+    h('strong', {}, money(line.unit_price, quote.currency),
+      line.unit_label ? ` / ${line.unit_label}` : '')));
+  if (lines.length) {
+    body.push(h('ul', { className: 'price-lines' }, lines));
+  }
+  return body;
+}
+
+// The API quotes each connector (the station's connectors may have
+// different tariffs): each tariff is shown once.
+function priceSection(price, id) {
+  let body = [];
+  if (price && Array.isArray(price.connectors)) {
+    const seen = new Set();
+    for (const quote of price.connectors) {
+      if (quote && quote.tariff && !seen.has(quote.tariff)) {
+        seen.add(quote.tariff);
+        body = body.concat(quoteBody(quote));
+      }
     }
-    const lines = (price.lines || []).map((line) => h('li', {},
-      h('span', {}, line.label || line.kind || ''), ' ',
-      h('strong', {}, money(line.unit_price, price.currency),
-        line.unit_label ? ` / ${line.unit_label}` : '')));
-    if (lines.length) {
-      body.push(h('ul', { className: 'price-lines' }, lines));
+    if (!body.length) {
+      body.push(h('p', {}, t('station.no_price')));
     }
+  } else if (price && typeof price === 'object') {
+    body = quoteBody(price);
   } else if (price) {
     body.push(h('p', {}, String(price)));
   } else if (getProfile()) {
