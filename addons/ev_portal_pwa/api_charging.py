@@ -13,7 +13,6 @@ import logging
 
 from trytond.i18n import gettext
 from trytond.modules.ev_partner.tools import utcnow
-from trytond.modules.ev_tariff import engine
 from trytond.modules.ev_tariff.tariff import local_date
 from trytond.protocols.wrappers import HTTPStatus
 from trytond.transaction import without_check_access
@@ -156,37 +155,10 @@ def quote_price(pool, connector, party, energy_wh, minutes, allowance=None):
     """Return ev_tariff's quote for the client on connector, priced as if
     the code of allowance were reserved for the session"""
     Tariff = pool.get('ev.tariff')
-    Assignment = pool.get('ev.tariff.assignment')
-    PriceLine = pool.get('ev.tariff.price_line')
     if allowance is None:
         return Tariff.quote(connector.id, None, energy_wh, minutes)
-    # As Tariff.quote does, with the code among the allowances.
-    at = utcnow()
-    with without_check_access():
-        connector = connector.__class__(connector.id)
-        assignment = Assignment.find(connector, client=party, at=at)
-        if not assignment:
-            return None
-        tariff = assignment.tariff
-        spec = tariff.get_spec(connector.station, at.date())
-        breakdown = None
-        for allowances in Tariff._quote_options(
-                connector, party, tariff, at):
-            quoted = engine.quote(spec, at, energy_wh, minutes,
-                allowances=tuple(allowances) + (allowance,))
-            if breakdown is None or quoted.total < breakdown.total:
-                breakdown = quoted
-        return {
-            'tariff': tariff.id,
-            'tariff_name': tariff.name,
-            'tariff_version': tariff.version,
-            'currency': tariff.currency.code,
-            'lines': [PriceLine.line_dict(line, tariff.currency)
-                for line in breakdown.lines],
-            'net': breakdown.net,
-            'tax': breakdown.tax,
-            'total': breakdown.total,
-            }
+    return Tariff._quote(connector, party, energy_wh, minutes,
+        extra=(allowance,))
 
 
 def promo_code(pool, party, connector, code):

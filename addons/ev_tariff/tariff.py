@@ -471,7 +471,6 @@ class Tariff(DeactivableMixin, ModelSQL, ModelView):
         Connector = pool.get('ev.connector')
         Party = pool.get('party.party')
         Rule = pool.get('ir.rule')
-        PriceLine = pool.get('ev.tariff.price_line')
         connector = Connector(int(connector))
         # The caller must be allowed to see the connector (the map).
         connector.station
@@ -482,11 +481,21 @@ class Tariff(DeactivableMixin, ModelSQL, ModelView):
         elif client is not None:
             client = Party(int(client))
             client.rec_name
+        return cls._quote(connector, client, energy_wh, minutes)
+
+    @classmethod
+    def _quote(cls, connector, client, energy_wh, minutes, extra=()):
+        """Return the quote of Tariff.quote for client, without access
+        checks: the cheapest of the client's allowances, with the engine
+        allowances of extra added (a code not reserved yet)"""
+        pool = Pool()
+        Connector = pool.get('ev.connector')
+        Assignment = pool.get('ev.tariff.assignment')
+        PriceLine = pool.get('ev.tariff.price_line')
         at = utcnow()
         with without_check_access():
             connector = Connector(connector.id)
-            assignment = pool.get('ev.tariff.assignment').find(
-                connector, client=client, at=at)
+            assignment = Assignment.find(connector, client=client, at=at)
             if not assignment:
                 return None
             tariff = assignment.tariff
@@ -496,7 +505,7 @@ class Tariff(DeactivableMixin, ModelSQL, ModelView):
                     connector, client, tariff, at):
                 quoted = engine.quote(spec, at,
                     max(int(energy_wh or 0), 0), max(int(minutes or 0), 0),
-                    allowances=tuple(allowances))
+                    allowances=tuple(allowances) + tuple(extra))
                 if breakdown is None or quoted.total < breakdown.total:
                     breakdown = quoted
             return {

@@ -3,7 +3,6 @@
 """Billing in a real browser: finance opens the partner settlements and the
 reports in sao, prints a statement and downloads a workbook"""
 import io
-import os
 import re
 import zipfile
 from decimal import Decimal
@@ -12,24 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 # The same Chromium fixture as the back-office browser tests.
-from .test_sao import ARTIFACTS, browser, login  # noqa: F401
+from .test_sao import browser, login, open_page  # noqa: F401
 
 PARTNER = 'ООО «ВольтЗаряд»'
 
 
 @pytest.fixture
 def page(browser, request):  # noqa: F811
-    context = browser.new_context(
-        viewport={'width': 1400, 'height': 900}, locale='ru-RU',
-        accept_downloads=True)
-    page = context.new_page()
-    page.errors = []
-    page.on('pageerror', lambda error: page.errors.append(str(error)))
-    yield page
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    page.screenshot(
-        path=os.path.join(ARTIFACTS, request.node.name + '.png'))
-    context.close()
+    yield from open_page(browser, request, accept_downloads=True)
 
 
 def money(value):

@@ -4,7 +4,6 @@
 registers, confirms the e-mail from the link trytond sent, logs in, finds
 the demo's stations in the list sorted by distance, opens one with its price
 and route links, and switches the language and the theme"""
-import os
 import re
 import uuid
 
@@ -13,25 +12,17 @@ import requests
 from playwright.sync_api import expect
 
 from ..smtp import body
-from .test_sao import ARTIFACTS, browser  # noqa: F401
+from .test_sao import browser, open_page  # noqa: F401
 
 # Red Square: the demo's stations are in Moscow and Saint Petersburg.
 MOSCOW = {'latitude': 55.7539, 'longitude': 37.6208}
 
 
 @pytest.fixture
-def page(browser, platform, request):  # noqa: F811
-    context = browser.new_context(
-        viewport={'width': 390, 'height': 844}, locale='ru-RU',
-        geolocation=MOSCOW, permissions=['geolocation'])
-    page = context.new_page()
-    page.errors = []
-    page.on('pageerror', lambda error: page.errors.append(str(error)))
-    yield page
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    page.screenshot(
-        path=os.path.join(ARTIFACTS, request.node.name + '.png'))
-    context.close()
+def page(browser, request):  # noqa: F811
+    yield from open_page(browser, request,
+        viewport={'width': 390, 'height': 844}, geolocation=MOSCOW,
+        permissions=['geolocation'])
 
 
 def app_url(platform):

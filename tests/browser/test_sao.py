@@ -29,10 +29,15 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(
-        viewport={'width': 1400, 'height': 900}, locale='ru-RU')
+def open_page(browser, request, **options):
+    """Yield a page of a new Russian browser context with options, which
+    records the page's script errors in page.errors and leaves a screenshot
+    of the test's end in ARTIFACTS"""
+    options = dict({
+            'viewport': {'width': 1400, 'height': 900},
+            'locale': 'ru-RU',
+            }, **options)
+    context = browser.new_context(**options)
     page = context.new_page()
     page.errors = []
     page.on('pageerror', lambda error: page.errors.append(str(error)))
@@ -41,6 +46,11 @@ def page(browser, request):
     page.screenshot(
         path=os.path.join(ARTIFACTS, request.node.name + '.png'))
     context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    yield from open_page(browser, request)
 
 
 def login(page, platform, login):
