@@ -65,10 +65,24 @@ sao:
 
 # The client app (ev_portal_pwa): npm packages pinned by its lock file,
 # bundled into addons/ev_portal_pwa/web/dist, which trytond serves.
+# Rebuilt only when its sources change, so that two `make test` (SQLite and
+# PostgreSQL, as CI runs them side by side) never rebuild it under each
+# other's feet.
 PWA_DIR := addons/ev_portal_pwa/web
-pwa:
-	cd $(PWA_DIR) && npm ci --no-audit --no-fund --loglevel=error \
-		&& npm run build
+PWA_MODULES := $(PWA_DIR)/node_modules/.package-lock.json
+PWA_STAMP := $(PWA_DIR)/dist/.built
+PWA_SOURCES := $(PWA_DIR)/build.mjs $(PWA_DIR)/index.html \
+	$(PWA_DIR)/manifest.webmanifest $(PWA_DIR)/package.json \
+	$(shell find $(PWA_DIR)/src $(PWA_DIR)/tools -type f 2>/dev/null)
+pwa: $(PWA_STAMP)
+
+$(PWA_MODULES): $(PWA_DIR)/package-lock.json
+	cd $(PWA_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(PWA_STAMP): $(PWA_MODULES) $(PWA_SOURCES)
+	cd $(PWA_DIR) && npm run build
+	touch $@
 
 demo: venv sao pwa
 	EV_MODULES="$(EV_MODULES)" scripts/demo.sh

@@ -4,6 +4,7 @@ import pytest
 
 from .harness import Platform
 from .smtp import SMTPServer
+from .tiles import TileServer
 
 EMAIL_FROM = 'noreply@ev-platform.example'
 
@@ -27,15 +28,26 @@ def card_acquirer():
 
 
 @pytest.fixture(scope='session')
-def platform(smtp_server, card_acquirer):
+def tile_server():
+    "The map tile server the client app's map loads its tiles from"
+    server = TileServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope='session')
+def platform(smtp_server, card_acquirer, tile_server):
     "The demo platform, running for the whole test session"
     platform = Platform(config=(
             '[email]\nuri = %s\nfrom = %s\n' % (
                 smtp_server.uri, EMAIL_FROM)
-            + '[ev_billing]\nsandbox_url = %s\n' % card_acquirer.url))
+            + '[ev_billing]\nsandbox_url = %s\n' % card_acquirer.url
+            + '[ev_portal_pwa]\ntile_url = %s\n' % tile_server.url))
     try:
         platform.create()
         platform.start()
+        platform.register_webhook()
         yield platform
     finally:
         platform.destroy()

@@ -6,6 +6,7 @@ and a trytond server on a free loopback port
 The database backend follows TRYTOND_DATABASE_URI, as `make test` sets it:
 SQLite by default, PostgreSQL with `make test DB=postgresql`.
 """
+import asyncio
 import base64
 import configparser
 import json
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -119,6 +121,13 @@ class Platform:
             for line in fp:
                 login, password = line.split()[:2]
                 self.logins[login] = password
+
+    def register_webhook(self):
+        """Register the demo card account's webhook at the sandbox
+        acquirer, as `make demo` does: its events are pushed to trytond"""
+        self._run(sys.executable, os.path.join(ROOT, 'demo', 'webhook.py'),
+            self.url, self.database,
+            os.path.join(self.folder, 'admin-password'))
 
     def charger_passwords(self):
         "Return the demo stations' charger passwords by identity"
@@ -296,3 +305,46 @@ class Daemon:
                 self.process.kill()
                 self.process.wait()
         return self.process.returncode if self.process else None
+
+
+class Charger:
+    """A simulated charger (ev_ocpp.simulator) on an event loop of its own
+    thread, so that it answers the daemon while a browser is driven"""
+
+    def __init__(self, daemon, identity, version='1.6', **options):
+        from ev_ocpp.simulator import create_charger
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        password = daemon.platform.charger_passwords()[identity]
+
+        async def make():
+            return create_charger(
+                version, daemon.url, identity, password, **options)
+        self.cp = self.call(make())
+
+    def call(self, coroutine, timeout=60):
+        "Run coroutine on the charger's loop and return its result"
+        return asyncio.run_coroutine_threadsafe(
+            coroutine, self.loop).result(timeout)
+
+    def boot(self, status='available'):
+        "Connect, boot and report every connector in status"
+        async def boot():
+            await self.cp.connect()
+            await self.cp.boot()
+            for connector in self.cp.connectors:
+                await self.cp.status(connector, status)
+        self.call(boot())
+
+    def received(self, action):
+        "Return the payloads of the CSMS's requests of action"
+        return [p for a, p in list(self.cp.received) if a == action]
+
+    def close(self):
+        try:
+            self.call(self.cp.close())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)

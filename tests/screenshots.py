@@ -1,64 +1,108 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
 """Take the screenshots of the drivers' app in docs/screenshots/: the demo
-platform (tests/harness.py), a demo client logged in, phone and desktop
-sizes, with the system Chromium
+platform (tests/harness.py) with its OCPP daemon and a simulated charger, a
+demo client logged in, phone and desktop sizes, with the system Chromium
 
     .venv/bin/python -m tests.screenshots
 
-Not a test; the map's tiles need the network, so offline the map shows its
-markers on a blank ground."""
+Not a test. The map's tiles come from a loopback tile server of one colour
+(tests/tiles.py): the markers show on a blank ground."""
 import os
 import shutil
 
+import requests
 from playwright.sync_api import sync_playwright
 
-from .harness import Platform, ROOT
+from .harness import ROOT, Charger, Daemon, Platform
+from .tiles import TileServer
 
 OUTPUT = os.path.join(ROOT, 'docs', 'screenshots')
 SIZES = {'phone': (390, 844), 'desktop': (1280, 800)}
 MOSCOW = {'latitude': 55.7539, 'longitude': 37.6208}
+# Where the live screen's session runs: Сокольники, two Type 2 of 22 kW.
+STATION = 'VZ-MSK-004'
+SETTLE_MS = 2500
 
 
 def main():
-    platform = Platform()
+    tiles = TileServer()
+    tiles.start()
+    platform = Platform(
+        config='[ev_portal_pwa]\ntile_url = %s\n' % tiles.url)
+    daemon = charger = None
     try:
         platform.create()
         platform.start()
+        daemon = Daemon(platform, 'daemon-screenshots')
+        daemon.start()
+        charger = Charger(daemon, STATION, connectors=2, power_w=22_000,
+            speed=30)
+        charger.boot()
         app = '%s/%s/ev/app/' % (platform.url, platform.database)
+        station, = [s for s in requests.get(
+                    '%s/%s/ev/api/v1/stations' % (
+                        platform.url, platform.database),
+                    timeout=30).json()['stations']
+            if s['name'] == 'Сокольники']
         email = sorted(l for l in platform.logins if '@' in l)[0]
         os.makedirs(OUTPUT, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=shutil.which('chromium'), headless=True)
             for size, (width, height) in SIZES.items():
-                context = browser.new_context(
-                    viewport={'width': width, 'height': height},
-                    locale='ru-RU', geolocation=MOSCOW,
-                    permissions=['geolocation'])
-                page = context.new_page()
-                page.goto(app + '#/login')
-                page.get_by_label('E-mail').fill(email)
-                page.get_by_label('Пароль', exact=True).fill(
-                    platform.logins[email])
-                page.get_by_role('button', name='Войти').click()
-                page.get_by_text('Вы вошли.').wait_for()
-                for screen in ['map', 'list', 'account', 'history',
-                        'subscriptions', 'profile']:
-                    page.goto(app + '#/' + screen)
-                    # The map's tiles never settle offline: a fixed wait.
-                    page.wait_for_timeout(2500)
-                    page.screenshot(path=os.path.join(
-                            OUTPUT, '%s-%s.png' % (screen, size)))
-                page.goto(app + '#/list')
-                page.locator('main a[href^="#/station/"]').first.click()
-                page.wait_for_timeout(2500)
-                page.screenshot(path=os.path.join(
-                        OUTPUT, 'station-%s.png' % size))
-                context.close()
+                shoot(browser, app, platform, email, station, size,
+                    width, height)
             browser.close()
     finally:
+        if charger:
+            charger.close()
+        if daemon:
+            daemon.stop()
         platform.destroy()
+        tiles.stop()
+
+
+def shoot(browser, app, platform, email, station, size, width, height):
+    context = browser.new_context(
+        viewport={'width': width, 'height': height},
+        locale='ru-RU', geolocation=MOSCOW, permissions=['geolocation'])
+    page = context.new_page()
+
+    def save(name, full_page=False):
+        page.wait_for_timeout(SETTLE_MS)
+        page.screenshot(path=os.path.join(
+                OUTPUT, '%s-%s.png' % (name, size)), full_page=full_page)
+
+    page.goto(app + '#/login')
+    page.get_by_label('E-mail').fill(email)
+    page.get_by_label('Пароль', exact=True).fill(platform.logins[email])
+    page.get_by_role('button', name='Войти').click()
+    page.get_by_text('Вы вошли.').wait_for()
+    for screen in ['map', 'list', 'account', 'history', 'subscriptions',
+            'notifications', 'profile']:
+        page.goto(app + '#/' + screen)
+        save(screen)
+    # The station with its price and usage charts, the whole page
+    page.goto(app + '#/station/%s' % station['id'])
+    save('station', full_page=True)
+    # Charging: the start screen with a promo code, then the live screen
+    page.goto(app + '#/station/%s/charge' % station['id'])
+    page.locator('#quote-total').wait_for()
+    page.get_by_label('Промокод').fill('START200')
+    page.get_by_role('button', name='Применить').click()
+    page.locator('#promo-result').wait_for()
+    save('charge', full_page=True)
+    start = page.locator('#start-button')
+    if start.is_enabled():
+        start.click()
+        page.get_by_text('Идёт зарядка').wait_for(timeout=30_000)
+        page.wait_for_timeout(5000)
+        save('live')
+        page.locator('#stop-button').click()
+        page.locator('#stop-confirm').click()
+        page.get_by_text('Зарядка завершена.').wait_for(timeout=30_000)
+    context.close()
 
 
 if __name__ == '__main__':

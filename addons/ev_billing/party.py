@@ -43,6 +43,19 @@ class Party(metaclass=PoolMeta):
             'invisible': ~Eval('ev_card'),
             },
         help="The acquirer's identifier of the saved card.")
+    ev_card_brand = fields.Char(
+        "Card Brand", readonly=True,
+        states={
+            'invisible': ~Eval('ev_card'),
+            },
+        help="The saved card's network, as the acquirer names it.")
+    ev_card_last4 = fields.Char(
+        "Card Last Digits", readonly=True, size=4,
+        states={
+            'invisible': ~Eval('ev_card'),
+            },
+        help="The last four digits of the saved card, so that the client "
+        "knows which card pays.")
     ev_currency = fields.Function(fields.Many2One(
             'currency.currency', "Currency"), 'get_ev_currency')
     ev_balance = fields.Function(Monetary(
@@ -232,6 +245,11 @@ class Party(metaclass=PoolMeta):
                     cls.ev_get_available([client])[client.id]),
                 'payment_method': client.ev_payment_method,
                 'card_saved': bool(client.ev_card and client.ev_card_method),
+                'card': {
+                    'brand': client.ev_card_brand,
+                    'last4': client.ev_card_last4,
+                    } if (client.ev_card and client.ev_card_method
+                    and client.ev_card_last4) else None,
                 'payments': [{
                         'id': p.id,
                         'date': p.date.isoformat() if p.date else None,

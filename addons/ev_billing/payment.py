@@ -323,6 +323,56 @@ class StripeCustomer(metaclass=PoolMeta):
     __name__ = 'account.payment.stripe.customer'
 
     @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__.update({
+                'ev_save_card': RPC(readonly=False),
+                })
+
+    @classmethod
+    def ev_save_card(cls):
+        """Start saving a bank card for the calling client and return the
+        URL of the acquirer's page where the client enters it"""
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        Party = pool.get('party.party')
+        Rule = pool.get('ir.rule')
+        # The calling client, or the one the client app acts for.
+        client = Rule._get_ev_party()
+        if not client or client < 0:
+            raise BillingError(gettext('ev_billing.msg_card_no_client'))
+        with without_check_access():
+            # The records are read without the client's access checks.
+            client = Party(client)
+            journal = Configuration(1).card_journal
+            if not journal or not journal.stripe_account:
+                raise BillingError(
+                    gettext('ev_billing.msg_card_not_configured'))
+            account = journal.stripe_account
+            # A client has one acquirer customer: a card saved again is
+            # attached to it and replaces the client's card (ev_use_card).
+            if (client.ev_card and client.ev_card.active
+                    and client.ev_card.stripe_account == account):
+                customer = client.ev_card
+            else:
+                customers = cls.search([
+                        ('party', '=', client.id),
+                        ('stripe_account', '=', account.id),
+                        ], order=[('id', 'DESC')], limit=1)
+                if customers:
+                    customer, = customers
+                else:
+                    customer = cls(party=client, stripe_account=account)
+                    customer.save()
+            # Upstream reuses the setup intent still waiting for a card.
+            cls.stripe_checkout([customer])
+            customer = cls(customer.id)
+            return {
+                'customer': customer.id,
+                'url': customer.stripe_checkout_url,
+                }
+
+    @classmethod
     def stripe_intent_update(cls, customers=None):
         # Upstream commits after each customer and tells nobody which setup
         # succeeded: the card a client has just saved becomes the one the
@@ -361,6 +411,19 @@ class StripeCustomer(metaclass=PoolMeta):
             method = method.id
         party.ev_card = self
         party.ev_card_method = method
+        # Which card pays, as the client knows it: read once here rather
+        # than from the acquirer at each look at the account.
+        party.ev_card_brand = party.ev_card_last4 = None
+        try:
+            card = getattr(stripe.PaymentMethod.retrieve(
+                    method, api_key=self.stripe_account.secret_key,
+                    stripe_version=STRIPE_VERSION), 'card', None)
+        except stripe.StripeError as e:
+            logger.warning(str(e))
+            card = None
+        if card:
+            party.ev_card_brand = getattr(card, 'brand', None)
+            party.ev_card_last4 = getattr(card, 'last4', None)
         party.save()
 
 

@@ -4,3 +4,7 @@
 from . import routes  # noqa: F401
 from . import api_account  # noqa: F401
 from . import api_charging  # noqa: F401
+from . import api_receipt  # noqa: F401
+from . import api_usage  # noqa: F401
+from . import api_notifications  # noqa: F401
+from . import api_promo  # noqa: F401

@@ -338,6 +338,16 @@ def topup(request, pool, user):
     return json_response(result, HTTPStatus.CREATED)
 
 
+@api('cards', ['POST'], login=True)
+def save_card(request, pool, user):
+    """Save a bank card (or replace the saved one): the acquirer's page to
+    enter it"""
+    Customer = pool.get('account.payment.stripe.customer')
+    with as_client(pool, user):
+        result = Customer.ev_save_card()
+    return json_response({'url': result['url']}, HTTPStatus.CREATED)
+
+
 @api('payment-method', ['POST'], login=True)
 def payment_method(request, pool, user):
     "Choose how charging is paid: the balance or the saved card"

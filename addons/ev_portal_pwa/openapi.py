@@ -112,7 +112,7 @@ SCHEMAS = {
     'Profile': {
         'type': 'object',
         'required': ['email', 'name', 'phone', 'language', 'theme',
-            'sounds'],
+            'sounds', 'notify_system'],
         'properties': {
             'email': {'type': 'string', 'format': 'email'},
             'name': {'type': 'string'},
@@ -120,6 +120,8 @@ SCHEMAS = {
             'language': LANGUAGE,
             'theme': {'type': 'string', 'enum': ['light', 'dark']},
             'sounds': {'type': 'boolean'},
+            'notify_system': {'type': 'boolean', 'description':
+                "Show the notifications as the device's own too."},
             },
         },
     'ProfilePatch': {
@@ -131,6 +133,7 @@ SCHEMAS = {
             'language': LANGUAGE,
             'theme': {'type': 'string', 'enum': ['light', 'dark']},
             'sounds': {'type': 'boolean'},
+            'notify_system': {'type': 'boolean'},
             },
         },
     'Connector': {
@@ -230,6 +233,11 @@ SCHEMAS = {
             'payment_method': {'type': 'string',
                 'enum': ['balance', 'card']},
             'card_saved': {'type': 'boolean'},
+            'card': {'description': "The saved card: its brand and last "
+                "four digits.", 'oneOf': [{'type': 'object', 'properties': {
+                            'brand': {'type': ['string', 'null']},
+                            'last4': {'type': 'string'}}},
+                    {'type': 'null'}]},
             'payments': {'type': 'array', 'items': {
                     'type': 'object',
                     'properties': {
@@ -810,6 +818,21 @@ PATHS.update({
                     '404': error('NotFound'),
                     },
                 }},
+        '/sessions/{session_id}/receipt': {'get': {
+                'operationId': 'getSessionReceipt',
+                'summary': "The receipt of the client's finished session as "
+                "HTML: where, when, the energy, the price lines with "
+                "discounts and tax, the total, and the invoice once there "
+                "is one",
+                'security': SESSION,
+                'parameters': [dict(ID_PATH, name='session_id')],
+                'responses': {
+                    '200': {'description': "The receipt.", 'content': {
+                            'text/html': {'schema': {'type': 'string'}}}},
+                    '401': error('NotLoggedIn'),
+                    '404': error('NotFound'),
+                    },
+                }},
         '/topup': {'post': {
                 'operationId': 'topUp',
                 'summary': "Top up the balance by card: a payment and the "
@@ -820,6 +843,22 @@ PATHS.update({
                         'properties': {'amount': MONEY}}),
                 'responses': {
                     '201': json_content(ref('TopUp'), "The top-up."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                }},
+        '/cards': {'post': {
+                'operationId': 'saveCard',
+                'summary': "Save a bank card, or replace the saved one: the "
+                "acquirer's page to enter it",
+                'security': SESSION_CSRF,
+                'responses': {
+                    '201': json_content({
+                            'type': 'object', 'required': ['url'],
+                            'properties': {'url': {
+                                    'type': 'string', 'format': 'uri'}}},
+                        "The acquirer's page where the card is entered."),
                     '400': error('BadRequest'),
                     '401': error('NotLoggedIn'),
                     '403': error('Forbidden'),
@@ -910,6 +949,229 @@ PATHS.update({
                     '401': error('NotLoggedIn'),
                     '403': error('Forbidden'),
                     '404': error('NotFound'),
+                    },
+                }},
+        })
+
+
+# Usage (api_usage.py)
+
+SCHEMAS.update({
+        'StationUsage': {
+            'type': 'object',
+            'required': ['station', 'weeks', 'timezone', 'busy',
+                'sessions_30d', 'energy_wh_30d', 'daily'],
+            'description': "Aggregates of all the station's sessions that "
+            "charged (active or finished); nothing about the clients.",
+            'properties': {
+                'station': {'type': 'integer'},
+                'weeks': {'type': 'integer', 'examples': [8]},
+                'timezone': {'type': 'string',
+                    'examples': ['Europe/Moscow'],
+                    'description': "The station's time zone (else its "
+                    "company's), of the hours and dates."},
+                'busy': {
+                    'type': 'array', 'minItems': 7, 'maxItems': 7,
+                    'description': "For each weekday, Monday first, the "
+                    "share of the connectors in use in each local hour, "
+                    "on average over the weeks before the current hour "
+                    "(a running session counts until now).",
+                    'items': {
+                        'type': 'array', 'minItems': 24, 'maxItems': 24,
+                        'items': {'type': 'number', 'minimum': 0,
+                            'maximum': 1}},
+                    },
+                'sessions_30d': {'type': 'integer'},
+                'energy_wh_30d': {'type': 'integer'},
+                'daily': {
+                    'type': 'array', 'minItems': 30, 'maxItems': 30,
+                    'description': "The last 30 local days, today last, "
+                    "by the sessions' start.",
+                    'items': {
+                        'type': 'object',
+                        'required': ['date', 'sessions', 'energy_wh'],
+                        'properties': {
+                            'date': {'type': 'string', 'format': 'date'},
+                            'sessions': {'type': 'integer'},
+                            'energy_wh': {'type': 'integer'},
+                            },
+                        }},
+                },
+            },
+        })
+PATHS.update({
+        '/stations/{station_id}/usage': {'get': {
+                'operationId': 'getStationUsage',
+                'summary': "When a station is busy, by local hour of the "
+                "week, and its sessions and energy of the last 30 days",
+                'security': PUBLIC,
+                'parameters': [
+                    {'name': 'station_id', 'in': 'path', 'required': True,
+                        'schema': {'type': 'integer'}},
+                    ],
+                'responses': {
+                    '200': json_content(ref('StationUsage'),
+                        "The usage (Cache-Control: public, max-age=300)."),
+                    '404': error('NotFound'),
+                    },
+                }},
+        })
+
+
+# Notifications (api_notifications.py)
+
+TIMESTAMP = {'type': 'string', 'format': 'date-time',
+    'examples': ['2026-11-20T11:00:00Z']}
+SCHEMAS.update({
+        'Notification': {
+            'type': 'object',
+            'required': ['id', 'kind', 'title', 'body', 'at', 'url',
+                'unread'],
+            'properties': {
+                'id': {'type': 'string', 'description':
+                    "Stable: <kind>-<record id> (a station fault adds the "
+                    "start of the fault as Unix time), so that the app "
+                    "shows each once.",
+                    'examples': ['session_finished-42',
+                        'station_fault-3-1764000000']},
+                'kind': {'type': 'string', 'enum': ['session_finished',
+                        'station_fault', 'payment_succeeded',
+                        'payment_failed']},
+                'title': {'type': 'string', 'description':
+                    "In the client's language."},
+                'body': {'type': 'string', 'description':
+                    "In the client's language."},
+                'at': TIMESTAMP,
+                'url': {'type': 'string', 'description':
+                    "The app's route to open (hash).",
+                    'examples': ['#/history', '#/station/3']},
+                'unread': {'type': 'boolean', 'description':
+                    "Newer than what the client marked as read."},
+                },
+            },
+        'Notifications': {
+            'type': 'object',
+            'required': ['notifications', 'unread'],
+            'properties': {
+                'notifications': {'type': 'array', 'maxItems': 50,
+                    'items': ref('Notification')},
+                'unread': {'type': 'integer', 'description':
+                    "Unread items of the last 30 days, whatever since."},
+                },
+            },
+        })
+PATHS.update({
+        '/notifications': {'get': {
+                'operationId': 'getNotifications',
+                'summary': "The client's notifications of the last 30 days "
+                "(sessions finished, faults of the stations the client "
+                "charges at, payments succeeded or failed), newest first",
+                'description': "There is no push: the app polls this while "
+                "it is open. A station fault stays in the feed while it "
+                "lasts.",
+                'security': SESSION,
+                'parameters': [
+                    {'name': 'since', 'in': 'query', 'required': False,
+                        'schema': TIMESTAMP,
+                        'description': "Only the items after this time."},
+                    ],
+                'responses': {
+                    '200': json_content(ref('Notifications'),
+                        "The notifications."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    },
+                }},
+        '/notifications/seen': {'post': {
+                'operationId': 'markNotificationsSeen',
+                'summary': "Mark the notifications up to a time as read",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object',
+                        'properties': {'until': dict(TIMESTAMP,
+                                description="Read up to this time; now "
+                                "when left out. An earlier time than the "
+                                "one kept changes nothing.")}}),
+                'responses': {
+                    '200': json_content({
+                            'type': 'object',
+                            'required': ['until', 'unread'],
+                            'properties': {
+                                'until': TIMESTAMP,
+                                'unread': {'type': 'integer'}}},
+                        "What is read now."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                }},
+        })
+
+
+# Promo codes redeemed in the account (api_promo.py)
+
+SCHEMAS.update({
+        'PromoCode': {
+            'type': 'object',
+            'required': ['id', 'code', 'state'],
+            'properties': {
+                'id': {'type': 'integer'},
+                'code': {'type': 'string'},
+                'promotion': {'type': 'string'},
+                'description': {'type': 'string'},
+                'state': {'type': 'string', 'enum': ['reserved', 'applied'],
+                    'description': "Waiting for the next session, or used "
+                    "by one."},
+                'session': {'type': ['integer', 'null']},
+                'redeemed_at': TIMESTAMP,
+                'applied_at': {'oneOf': [TIMESTAMP, {'type': 'null'}]},
+                'discount': {'oneOf': [MONEY, {'type': 'null'}]},
+                },
+            },
+        })
+PATHS.update({
+        '/promo-codes': {
+            'get': {
+                'operationId': 'getPromoCodes',
+                'summary': "The client's promo codes waiting for a session "
+                "or used, newest first",
+                'security': SESSION,
+                'responses': {
+                    '200': json_content({
+                            'type': 'object', 'required': ['codes'],
+                            'properties': {'codes': {'type': 'array',
+                                    'items': ref('PromoCode')}}},
+                        "The codes."),
+                    '401': error('NotLoggedIn'),
+                    },
+                },
+            'post': {
+                'operationId': 'redeemPromoCode',
+                'summary': "Redeem a promo code for the client's next "
+                "session (ev_tariff keeps its limits)",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['code'],
+                        'properties': {'code': {'type': 'string'}}}),
+                'responses': {
+                    '201': json_content(ref('PromoCode'), "The code."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    },
+                },
+            },
+        '/promo-codes/{redemption_id}': {'delete': {
+                'operationId': 'withdrawPromoCode',
+                'summary': "Give back a code redeemed for the next session "
+                "and not used yet",
+                'security': SESSION_CSRF,
+                'parameters': [dict(ID_PATH, name='redemption_id')],
+                'responses': {
+                    '204': {'description': "Given back."},
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
                     },
                 }},
         })

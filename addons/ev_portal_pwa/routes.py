@@ -99,6 +99,7 @@ LABELS = {
     'language': ('party.party', 'lang'),
     'theme': ('web.user', 'ev_theme'),
     'sounds': ('web.user', 'ev_sounds'),
+    'notify_system': ('web.user', 'ev_notify_system'),
     'token': ('web.user', 'email_token'),
     'lat': ('ev.station', 'latitude'),
     'lon': ('ev.station', 'longitude'),
@@ -382,6 +383,7 @@ def profile(user):
         'language': user_language(user),
         'theme': user.ev_theme or 'light',
         'sounds': bool(user.ev_sounds),
+        'notify_system': bool(user.ev_notify_system),
         }
 
 
@@ -446,7 +448,11 @@ def api(path, methods=('GET',), login=False, readonly=None):
                                     'ev_portal_pwa.msg_api_internal_error'),
                                 },
                             }, HTTPStatus.INTERNAL_SERVER_ERROR)
+            # A response a shared cache may keep must not carry a cookie
+            # (another client would get it): the next request sets it.
             if not request.cookies.get(CSRF_COOKIE) \
+                    and 'public' not in response.headers.get(
+                        'Cache-Control', '') \
                     and CSRF_COOKIE not in str(
                         response.headers.getlist('Set-Cookie')):
                 set_cookie(request, response, CSRF_COOKIE,
@@ -682,12 +688,15 @@ def update_profile(pool, user, data):
         party.lang, = Lang.search([('code', '=', code)], limit=1)
     if 'theme' in data:
         user.ev_theme = choice(pool, data, 'theme', [k for k, _ in THEMES])
-    if 'sounds' in data:
-        if not isinstance(data['sounds'], bool):
+    for name, field in [
+            ('sounds', 'ev_sounds'), ('notify_system', 'ev_notify_system')]:
+        if name not in data:
+            continue
+        if not isinstance(data[name], bool):
             raise error(BadRequestError, 'msg_api_value_invalid',
-                field=label(pool, 'sounds'),
-                value=str(data['sounds'])[:MAX_TEXT_LENGTH])
-        user.ev_sounds = data['sounds']
+                field=label(pool, name),
+                value=str(data[name])[:MAX_TEXT_LENGTH])
+        setattr(user, field, data[name])
     if 'phone' in data:
         phone = text(pool, data, 'phone', required=False)
         mechanisms = [m for m in party.contact_mechanisms
@@ -768,6 +777,9 @@ def station_dict(station, lat=None, lon=None):
                     station.street, station.postal_code, station.city])),
         'latitude': station.latitude,
         'longitude': station.longitude,
+        # Read through the record, which trytond does without access
+        # checks: the EV Client rules hide the partner's party from
+        # searches and reads, not from what the station shows of it.
         'partner': station.partner.rec_name if station.partner else None,
         'status': status,
         'opening_hours': station.opening_hours,

@@ -31,6 +31,13 @@ class User(metaclass=PoolMeta):
         help="The colours of the client app.")
     ev_sounds = fields.Boolean("Sounds",
         help="The client app plays a sound on session events.")
+    ev_notify_system = fields.Boolean("System Notifications",
+        help="The client app also shows its notifications as the device's "
+        "own (the browser asks the client's permission first).")
+    ev_notified_until = fields.DateTime("Notifications Read until",
+        readonly=True,
+        help="The client has read the notifications of the app up to this "
+        "time: those after it are unread.")
 
     @classmethod
     def default_ev_theme(cls):
@@ -39,6 +46,10 @@ class User(metaclass=PoolMeta):
     @classmethod
     def default_ev_sounds(cls):
         return True
+
+    @classmethod
+    def default_ev_notify_system(cls):
+        return False
 
     def get_email_validation_url(self, url=None):
         # The link opens the app, which confirms the address through the

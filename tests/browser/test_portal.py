@@ -29,20 +29,14 @@ def app_url(platform):
     return '%s/%s/ev/app/' % (platform.url, platform.database)
 
 
-def test_register_confirm_login_find_a_station(page, platform, smtp_server):
+def register_and_log_in(page, platform, smtp_server, name):
+    """Register a new driver in the app, confirm the e-mail from the link
+    trytond sent, log in, and return the e-mail address"""
     app = app_url(platform)
-    stations = requests.get(
-        '%s/%s/ev/api/v1/stations' % (platform.url, platform.database),
-        params={'lat': MOSCOW['latitude'], 'lon': MOSCOW['longitude']},
-        timeout=30).json()['stations']
-    assert stations, "the demo has stations"
-    nearest = stations[0]
-
-    # Register
     page.goto(app + '#/register')
     email = 'driver-%s@example.com' % uuid.uuid4().hex[:8]
     password = 'Zaryad-%s' % uuid.uuid4().hex[:10]
-    page.get_by_label('Имя').fill('Мария Водитель')
+    page.get_by_label('Имя').fill(name)
     page.get_by_label('E-mail').fill(email)
     page.get_by_label('Пароль', exact=True).fill(password)
     page.get_by_role('button', name='Зарегистрироваться').click()
@@ -63,6 +57,18 @@ def test_register_confirm_login_find_a_station(page, platform, smtp_server):
     page.get_by_label('Пароль', exact=True).fill(password)
     page.get_by_role('button', name='Войти').click()
     expect(page.get_by_text('Вы вошли.')).to_be_visible(timeout=20_000)
+    return email
+
+
+def test_register_confirm_login_find_a_station(page, platform, smtp_server):
+    app = app_url(platform)
+    stations = requests.get(
+        '%s/%s/ev/api/v1/stations' % (platform.url, platform.database),
+        params={'lat': MOSCOW['latitude'], 'lon': MOSCOW['longitude']},
+        timeout=30).json()['stations']
+    assert stations, "the demo has stations"
+    nearest = stations[0]
+    register_and_log_in(page, platform, smtp_server, 'Мария Водитель')
 
     # The list, nearest first
     page.goto(app + '#/list')

@@ -3,6 +3,7 @@
 """The back office in a real browser: Chromium drives sao as an operator
 would, on the demo platform"""
 import os
+import re
 import shutil
 
 import pytest
@@ -17,6 +18,9 @@ ARTIFACTS = os.path.join(ROOT, 'var', 'test-artifacts')
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
     '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync']
+# Tests reach nothing beyond this machine: any other host is refused and
+# recorded, so a test can say the app needed no third party.
+EXTERNAL = re.compile(r'^(https?|wss?)://(?!(127\.0\.0\.1|localhost)[:/])')
 
 
 @pytest.fixture(scope='module')
@@ -31,7 +35,8 @@ def browser():
 
 def open_page(browser, request, **options):
     """Yield a page of a new Russian browser context with options, which
-    records the page's script errors in page.errors and leaves a screenshot
+    records the page's script errors in page.errors, the requests to other
+    hosts than this one (refused) in page.external, and leaves a screenshot
     of the test's end in ARTIFACTS"""
     options = dict({
             'viewport': {'width': 1400, 'height': 900},
@@ -41,6 +46,12 @@ def open_page(browser, request, **options):
     page = context.new_page()
     page.errors = []
     page.on('pageerror', lambda error: page.errors.append(str(error)))
+    page.external = []
+
+    def refuse(route):
+        page.external.append(route.request.url)
+        route.abort()
+    context.route(EXTERNAL, refuse)
     yield page
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(

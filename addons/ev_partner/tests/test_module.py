@@ -256,6 +256,60 @@ class EvPartnerTestCase(
                     Party.read([other.party.id], ['name'])
 
     @with_transaction()
+    def test_client_reads_only_own_party(self):
+        "A client reads and changes its own party and not another's"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            own = self._client("Own")
+            other = self._client("Other")
+            partner = self._partner()
+            for party in [own, other]:
+                Address(party=party, street="Main street").save()
+                ContactMechanism(party=party, type='phone',
+                    value='+7 900 000 00 %02d' % party.id).save()
+            client_group = ModelData.get_id('ev_partner', 'group_ev_client')
+            user = User(login='client', ev_party=own, groups=[client_group])
+            user.save()
+            # The app's technical user: a client group without a party,
+            # which the app names in the private context key.
+            portal = User(login='portal', groups=[client_group])
+            portal.save()
+
+            for user_id, context in [
+                    (user.id, {}),
+                    (portal.id, {'_ev_portal_party': own.id}),
+                    ]:
+                with self.subTest(user=user_id), \
+                        Transaction().set_user(user_id), \
+                        Transaction().set_context(
+                            _check_access=True, **context):
+                    self.assertEqual(Party.search([]), [own])
+                    self.assertEqual(
+                        Party.read([own.id], ['name'])[0]['name'], "Own")
+                    for party in [other, partner.party]:
+                        with self.assertRaises(AccessError):
+                            Party.read([party.id], ['name'])
+                    with self.assertRaises(AccessError):
+                        Party.write([other], {'name': "Mine"})
+                    self.assertEqual(
+                        {a.party for a in Address.search([])}, {own})
+                    self.assertEqual(
+                        {m.party for m in ContactMechanism.search([])},
+                        {own})
+                    Party.write([own], {'name': "Own"})
+
+            # Without a party the technical user reads no party.
+            with Transaction().set_user(portal.id), \
+                    Transaction().set_context(_check_access=True):
+                self.assertEqual(Party.search([]), [])
+
+    @with_transaction()
     def test_agreement(self):
         "Agreements do not overlap and compute the platform's commission"
         pool = Pool()

@@ -286,6 +286,7 @@ class ApiTestCase(RouteTestCase):
                 'language': 'en',
                 'theme': 'light',
                 'sounds': True,
+                'notify_system': False,
                 })
         session = client.get_cookie('ev_session', path=self.cookie_path)
         self.assertTrue(session.http_only)
@@ -314,6 +315,7 @@ class ApiTestCase(RouteTestCase):
             'language': 'ru',
             'theme': 'dark',
             'sounds': False,
+            'notify_system': False,
             }
         self.assertEqual(response.get_json(), expected)
         self.assertEqual(client.get(self.url('me')).get_json(), expected)
@@ -527,6 +529,9 @@ class ApiTestCase(RouteTestCase):
         result = client.get(self.url('stations/%s' % moscow['id']),
             query_string={'energy_wh': 20000, 'minutes': 30}).get_json()
         connector, = moscow['connectors']
+        # The EV Client rules hide every other party: the partner's name
+        # is still shown.
+        self.assertEqual(result['partner'], "Volt Charging")
         # No tariff is assigned in this network.
         self.assertEqual(result['price'], {
                 'energy_wh': 20000, 'minutes': 30,
@@ -589,8 +594,12 @@ class ApiTestCase(RouteTestCase):
             with trytond_routes.as_client(pool, alice):
                 self.assertEqual(
                     [t.code for t in IdTag.search([])], ['TAG-alice'])
+                self.assertEqual(Party.search([]), [parties['alice']])
+                self.assertEqual(Party.search([
+                            ('name', '=', "Volt Charging")]), [])
             with trytond_routes.as_client(pool, None):
                 self.assertEqual(IdTag.search([]), [])
+                self.assertEqual(Party.search([]), [])
 
         for name, client in clients.items():
             with self.subTest(client=name):

@@ -5,6 +5,9 @@ sandbox acquirer, the payment method, subscriptions and promo codes, each
 confined to the client's own records"""
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlsplit
+
+import stripe
 
 import trytond.config as config
 from trytond.modules.account.tests import create_chart, get_fiscalyear
@@ -390,6 +393,54 @@ class AccountApiTestCase(test_api.ApiTestCase):
                 configuration.save()
                 transaction.commit()
 
+    def test_save_card(self):
+        """Saving a card answers the acquirer's setup page; once the card
+        is entered there it is the client's card, paying charging"""
+        client = self.login('alice')
+        response = self.call(client, 'POST', 'cards')
+        self.assertEqual(response.status_code, 201, response.get_data())
+        result = response.get_json()
+        self.assertEqual(list(result), ['url'])
+        path = ('/account_payment_stripe/checkout/'
+            'account.payment.stripe.customer/')
+        self.assertIn(path, result['url'])
+        self.assertFalse(client.get(self.url('account')).get_json()[
+                'card_saved'])
+        with Transaction().start(DB_NAME, 1):
+            Customer = Pool().get('account.payment.stripe.customer')
+            customer, = Customer.search([
+                    ('party', '=', self.party('alice').id)])
+            intent = customer.stripe_setup_intent_id
+            api_key = customer.stripe_account.secret_key
+        self.assertTrue(intent)
+
+        # What the page's Stripe.js does with the card, then its end.
+        stripe.SetupIntent.confirm(intent, api_key=api_key,
+            payment_method='pm_card_visa', return_url='http://localhost/')
+        response = client.get(urlsplit(result['url']).path + '/end')
+        self.assertEqual(response.status_code, 200, response.get_data())
+        account = client.get(self.url('account')).get_json()
+        self.assertTrue(account['card_saved'])
+        self.assertEqual(account['card'], {'brand': 'visa', 'last4': '4242'})
+        response = self.call(client, 'POST', 'payment-method',
+            {'method': 'card'})
+        self.assertEqual(response.status_code, 200, response.get_data())
+
+        # Replacing the card keeps the client's acquirer customer.
+        response = self.call(client, 'POST', 'cards')
+        self.assertEqual(response.status_code, 201, response.get_data())
+        self.assertNotEqual(response.get_json()['url'], result['url'])
+        with Transaction().start(DB_NAME, 1):
+            Customer = Pool().get('account.payment.stripe.customer')
+            self.assertEqual(Customer.search([
+                        ('party', '=', self.party('alice').id)]),
+                [customer])
+
+        self.assertError(self.call(client, 'POST', 'cards', csrf=False),
+            403, 'msg_api_csrf')
+        self.assertError(self.call(self.client(), 'POST', 'cards'), 401,
+            'msg_api_not_logged_in')
+
     def test_payment_method(self):
         "The balance may be chosen; the card needs a saved card"
         client = self.login('alice')
@@ -475,6 +526,44 @@ class AccountApiTestCase(test_api.ApiTestCase):
         self.assertError(self.call(client, 'POST', 'promo-codes/check',
                 {'code': 'X', 'station': 999999}), 404,
             'msg_station_not_found')
+
+    def test_promo_codes_redeemed(self):
+        "A code redeemed in the account waits for the next session"
+        alice = self.login('alice')
+        bob = self.login('bob')
+        response = self.call(alice, 'POST', 'promo-codes',
+            {'code': ' welcome50 '})
+        self.assertEqual(response.status_code, 201, response.get_data())
+        code = response.get_json()
+        self.assertEqual((code['code'], code['state'], code['session']),
+            ('WELCOME50', 'reserved', None))
+        self.assertTrue(code['redeemed_at'].endswith('Z'))
+
+        self.assertEqual(alice.get(self.url('promo-codes')).get_json(),
+            {'codes': [code]})
+        self.assertEqual(bob.get(self.url('promo-codes')).get_json(),
+            {'codes': []})
+        # Once is enough; an unknown code is refused with its reason.
+        self.assertError(self.call(alice, 'POST', 'promo-codes',
+                {'code': 'WELCOME50'}), 400, 'PromoCodeError')
+        error = self.assertError(self.call(alice, 'POST', 'promo-codes',
+                {'code': 'NOPE'}), 400, 'PromoCodeError')
+        self.assertIn('NOPE', error['message'])
+        self.assertError(self.call(alice, 'POST', 'promo-codes',
+                {'code': ''}), 400, 'msg_api_value_required')
+
+        # Bob cannot give back Alice's code; Alice can, and it is gone.
+        path = 'promo-codes/%s' % code['id']
+        self.assertError(self.call(bob, 'DELETE', path), 400,
+            'PromoCodeError')
+        self.assertError(self.call(alice, 'DELETE', path, csrf=False), 403,
+            'msg_api_csrf')
+        response = self.call(alice, 'DELETE', path)
+        self.assertEqual(response.status_code, 204, response.get_data())
+        self.assertEqual(alice.get(self.url('promo-codes')).get_json(),
+            {'codes': []})
+        self.assertError(self.client().get(self.url('promo-codes')), 401,
+            'msg_api_not_logged_in')
 
 
 # The API's own tests run in test_api.py, not again here.

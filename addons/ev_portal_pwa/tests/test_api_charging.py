@@ -279,3 +279,62 @@ class ChargingTestCase(Helpers, RouteTestCase):
                     'state': 'pending'}])
         self.assertTrue(alice.get(self.url('sessions/current')).get_json()[
                 'stopping'])
+
+    def test_session_receipt(self):
+        "The receipt of a priced session is the client's own, lines and all"
+        alice = self.client_logged_in('alice.r@example.com', "Alice R")
+        bob = self.client_logged_in('bob.r@example.com', "Bob R")
+        moscow = self.connector("Moscow Centre")
+
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Session = pool.get('ev.session')
+            Company = pool.get('company.company')
+            Connector = pool.get('ev.connector')
+            Party = pool.get('party.party')
+            company, = Company.search([])
+            connector = Connector(moscow)
+            party, = Party.search([('name', '=', "Alice R")])
+            ids = []
+            with set_company(company):
+                for finished in [True, False]:
+                    # Billed already: the receipt needs the price only.
+                    session = Session(station=connector.station,
+                        connector=connector, client=party,
+                        billing_state='pending')
+                    session.save()
+                    stop = utcnow() - dt.timedelta(hours=2)
+                    Session.start([session],
+                        at=stop - dt.timedelta(minutes=40), meter_start=1000,
+                        transaction_ref='R%s' % finished)
+                    if finished:
+                        # The stop prices it.
+                        Session.stop([session], at=stop, meter_stop=13_000,
+                            reason='local')
+                    ids.append(session.id)
+            priced_id, active_id = ids
+            total = Session(priced_id).amount
+            transaction.commit()
+        # 12 kWh at 25 a kWh
+        self.assertEqual(total, Decimal('300.00'))
+
+        response = alice.get(self.url('sessions/%s/receipt' % priced_id))
+        self.assertEqual(response.status_code, 200, response.get_data())
+        self.assertEqual(response.headers['Content-Type'],
+            'text/html; charset=utf-8')
+        self.assertTrue(response.headers['Content-Security-Policy']
+            .startswith("default-src 'none'"))
+        html = response.get_data(as_text=True)
+        self.assertIn("Moscow Centre", html)
+        self.assertRegex(html, r'12[.,]000 kWh')
+        self.assertIn('<td class="n" id="total"><strong>300.00', html)
+
+        # Not another client's, nor one still charging
+        for client, session_id in [(bob, priced_id), (alice, active_id),
+                (alice, 999999)]:
+            self.assertError(client.get(
+                    self.url('sessions/%s/receipt' % session_id)), 404,
+                'msg_session_not_found')
+        self.assertError(self.client().get(
+                self.url('sessions/%s/receipt' % priced_id)), 401,
+            'msg_api_not_logged_in')

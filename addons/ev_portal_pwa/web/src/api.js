@@ -117,4 +117,5 @@ export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body) => request('POST', path, { body: body || {} }),
   patch: (path, body) => request('PATCH', path, { body }),
+  delete: (path) => request('DELETE', path, {}),
 };

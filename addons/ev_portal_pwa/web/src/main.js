@@ -1,9 +1,11 @@
 // This file is part of the EV charging platform. The COPYRIGHT file at the
 // top level of this repository holds the copyright notices and license terms.
 
-// The client app's entry: the shell (app bar, tab bar), the routes, the
-// service worker and the offline banner.
+// The client app's entry: the shell (app bar with the notifications, tab
+// bar), the routes, the service worker with its new-version banner, and the
+// offline banner.
 import { getLanguage, initLanguage, setLanguage, t } from './i18n.js';
+import { getUnread, startNotifications } from './notifications.js';
 import { startRouter } from './router.js';
 import { accountScreen } from './screens/account.js';
 import {
@@ -14,6 +16,7 @@ import { liveScreen } from './screens/live.js';
 import { historyScreen } from './screens/history.js';
 import { listScreen } from './screens/list.js';
 import { mapScreen } from './screens/map.js';
+import { notificationsScreen } from './screens/notifications.js';
 import { profileScreen } from './screens/profile.js';
 import { stationScreen } from './screens/station.js';
 import { subscriptionsScreen } from './screens/subscriptions.js';
@@ -42,6 +45,9 @@ const ROUTES = {
   // #/station/<id>/charge
   charge: { screen: chargeScreen, title: 'charge.title', tab: 'list' },
   session: { screen: liveScreen, title: 'live.title', tab: 'list' },
+  notifications: {
+    screen: notificationsScreen, title: 'notify.title', tab: '',
+  },
 };
 
 let current = null;
@@ -49,6 +55,53 @@ let cleanup = null;
 let renderCount = 0;
 let rerender = () => {};
 let redrawing = false;
+let updating = false;
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function bellIcon() {
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute('d', 'M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 '
+    + '22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 '
+    + '5 11v5l-2 2v1h18v-1z');
+  svg.append(path);
+  return svg;
+}
+
+// The link to the notifications, with the unread count.
+function notifyLink(active) {
+  const count = getUnread();
+  return h('a', {
+    href: '#/notifications', id: 'notify-link',
+    className: 'icon-button notify-link',
+    'aria-current': active ? 'page' : undefined,
+  }, bellIcon(),
+  h('span', { className: 'visually-hidden', id: 'notify-label' },
+    count ? t('notify.link_unread', { count }) : t('notify.title')),
+  h('span', {
+    className: 'notify-badge', id: 'notify-badge', 'aria-hidden': 'true',
+    hidden: !count,
+  }, count ? String(Math.min(count, 99)) : ''));
+}
+
+function updateBadge() {
+  const badge = document.getElementById('notify-badge');
+  if (!badge) {
+    return;
+  }
+  const count = getUnread();
+  badge.hidden = !count;
+  badge.textContent = count ? String(Math.min(count, 99)) : '';
+  document.getElementById('notify-label').textContent = count
+    ? t('notify.link_unread', { count }) : t('notify.title');
+}
 
 function renderAppBar() {
   const bar = document.getElementById('app-bar');
@@ -67,6 +120,8 @@ function renderAppBar() {
       h('span', { className: 'brand__mark', 'aria-hidden': 'true' }, '⚡'),
       t('app.name')),
     h('div', { className: 'app-bar__tools' },
+      getProfile() ? notifyLink(current
+        && current.segments[0] === 'notifications') : null,
       h('label', { for: 'lang-select', className: 'visually-hidden' },
         t('field.language')),
       language,
@@ -185,12 +240,80 @@ function watchOffline() {
   update(false);
 }
 
+// A new service worker waits until the client chooses to reload: the
+// banner offers it, the waiting worker takes over, and the page reloads
+// once with the new version.
+function offerUpdate(worker) {
+  const banner = document.getElementById('update-banner');
+  const draw = () => banner.replaceChildren(
+    h('span', {}, t('update.available')), ' ',
+    h('button', {
+      type: 'button', className: 'link-button', id: 'update-reload',
+      onclick: () => {
+        updating = true;
+        worker.postMessage({ type: 'SKIP_WAITING' });
+        // The worker was replaced meanwhile: the reload gets the newest.
+        window.setTimeout(() => window.location.reload(), 5000);
+      },
+    }, t('update.reload')));
+  banner.hidden = false;
+  draw();
+  window.addEventListener('ev:language', draw);
+}
+
+function watchUpdates(registration) {
+  const waiting = (worker) => {
+    // Without a controller this is the first worker: nothing to update.
+    if (worker && navigator.serviceWorker.controller) {
+      offerUpdate(worker);
+    }
+  };
+  waiting(registration.waiting);
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    if (!worker) {
+      return;
+    }
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed') {
+        waiting(worker);
+      }
+    });
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') {
+      registration.update().catch(() => {});
+    }
+  });
+}
+
 function registerWorker() {
+  const banner = h('div', {
+    className: 'update-banner', id: 'update-banner', role: 'status',
+    hidden: true,
+  });
+  document.getElementById('offline-banner').after(banner);
   if (!('serviceWorker' in navigator)) {
     return;
   }
+  let reloaded = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (updating && !reloaded) {
+      reloaded = true;
+      window.location.reload();
+    }
+  });
+  // A click on a notification of the device, while the app is open.
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    const data = event.data || {};
+    if (data.type === 'navigate' && typeof data.url === 'string'
+        && data.url.startsWith('#/')) {
+      window.location.hash = data.url.slice(1);
+    }
+  });
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('./sw.js', { scope: './' })
+      .then(watchUpdates)
       .catch(() => {
         // No worker (plain http on a remote host): the app still works
         // online.
@@ -215,13 +338,16 @@ async function start() {
       select.value = getTheme();
     }
   });
+  window.addEventListener('ev:notifications', updateBadge);
   window.addEventListener('ev:profile', () => {
+    renderAppBar();
     renderTabBar(current && ROUTES[current.segments[0] || 'map']
       ? ROUTES[current.segments[0] || 'map'].tab : '');
   });
   // The profile's language and theme, before the first screen.
   await loadProfile().catch(() => null);
   rerender = startRouter(render);
+  startNotifications();
 }
 
 start();

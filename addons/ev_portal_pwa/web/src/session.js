@@ -47,7 +47,11 @@ export async function loadProfile() {
 export async function login(email, password) {
   const data = await api.post('auth/login', { email, password });
   setCsrfToken(data && data.csrf_token);
+  // Nothing of a client who used this device before may be read offline;
+  // and GET me, through the service worker, keeps this profile for then.
+  await clearApiCache();
   applyProfile(data && data.profile);
+  api.get('me').catch(() => {});
   return profile;
 }
 

@@ -5,13 +5,17 @@
 // version and the precache list). The shell is cache-first from a cache
 // named after the build; API GETs of stations and of the account are
 // network-first, keeping the last good answer for offline reading; anything
-// else, and every non-GET, goes to the network untouched.
+// else, and every non-GET, goes to the network untouched. A new version
+// waits until the app's banner asks it to take over (SKIP_WAITING), so that
+// a page never runs with the shell of another version. A click on one of
+// the app's notifications focuses the app (or opens it) at the item's page.
 const VERSION = '__VERSION__';
 const SHELL = `ev-shell-${VERSION}`;
 const API = 'ev-api-v1';
 const PRECACHE = __PRECACHE__;
 // Paths below <db>/ev/api/v1/ that may be read offline.
-const OFFLINE_API = /\/ev\/api\/v1\/(stations(\/\d+)?|me|account|config)$/;
+const OFFLINE_API = new RegExp('/ev/api/v1/(stations(/\\d+)?|me|account'
+  + '|config|history|notifications)$');
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -19,7 +23,6 @@ self.addEventListener('install', (event) => {
     await cache.addAll(PRECACHE.map((url) => new Request(url, {
       cache: 'reload',
     })));
-    await self.skipWaiting();
   })());
 });
 
@@ -38,6 +41,31 @@ self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'clear-api') {
     event.waitUntil(caches.delete(API));
   }
+  // Sent by the new-version banner's Reload.
+  if (event.data && event.data.type === 'SKIP_WAITING') {
+    event.waitUntil(self.skipWaiting());
+  }
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const data = event.notification.data || {};
+  // Only the app's own routes.
+  const hash = typeof data.url === 'string' && data.url.startsWith('#/')
+    ? data.url : '#/notifications';
+  const scope = self.registration.scope;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({
+      type: 'window', includeUncontrolled: true,
+    });
+    const client = windows.find((each) => each.url.startsWith(scope));
+    if (client) {
+      client.postMessage({ type: 'navigate', url: hash });
+      await client.focus();
+      return;
+    }
+    await self.clients.openWindow(scope + hash);
+  })());
 });
 
 // The stations list is asked with the client's position: keep one answer

@@ -99,6 +99,11 @@ const state = {
   requests: [],
   sessions: new Map(),
   subscriptions: [],
+  // notify: the feed of GET notifications, and a comment added to sw.js
+  // (a new version of the service worker).
+  notifications: [],
+  notifySeen: '',
+  swSuffix: '',
   profile: {
     email: 'ann@example.com', name: 'Ann', phone: '', language: 'ru',
     theme: 'light', sounds: false,
@@ -216,6 +221,22 @@ async function api(request, response, path, url) {
       return;
     }
     send(response, 200, session ? { ...station, price: PRICE } : station);
+  } else if (request.method === 'GET'
+      && /^stations\/\d+\/usage$/.test(path)) {
+    // Busy on weekday mornings (8:00 to 12:00), a session a day.
+    send(response, 200, {
+      station: Number(path.split('/')[1]), weeks: 8, timezone: 'Europe/Moscow',
+      busy: Array.from({ length: 7 }, (_, day) => Array.from(
+        { length: 24 }, (__, hour) => (
+          day < 5 && hour >= 8 && hour < 12 ? 0.5 : 0.0625))),
+      sessions_30d: 30,
+      energy_wh_30d: 450000,
+      daily: Array.from({ length: 30 }, (_, index) => ({
+        date: new Date(Date.UTC(2026, 10, 1 + index)).toISOString()
+          .slice(0, 10),
+        sessions: 1, energy_wh: 15000,
+      })),
+    }, { 'Cache-Control': 'public, max-age=300' });
   } else if (route === 'POST auth/login') {
     if (body.email !== state.profile.email || body.password !== 'secret123') {
       error(response, 401, 'msg_login_wrong', 'Неверный e-mail или пароль.');
@@ -245,13 +266,19 @@ async function api(request, response, path, url) {
   } else if (route === 'GET history') {
     send(response, 200, HISTORY);
   } else if (route === 'POST payment-method') {
-    if (body.method === 'card') {
+    if (body.method === 'card' && !ACCOUNT.card_saved) {
       error(response, 400, 'BillingError', 'Сначала сохраните карту.');
       return;
     }
     ACCOUNT.payment_method = body.method;
     send(response, 200, { payment_method: body.method });
+  } else if (route === 'POST cards') {
+    state.card = true;
+    send(response, 201, {
+      url: `http://${request.headers.host}/checkout/card`,
+    });
   } else if (route === 'POST topup') {
+    state.topup = body.amount;
     send(response, 201, {
       payment: 9, amount: `${body.amount}.00`,
       url: `http://${request.headers.host}/checkout/9`,
@@ -275,6 +302,24 @@ async function api(request, response, path, url) {
       renews: false, end_date: '2026-12-27',
     });
     send(response, 200, state.subscriptions[0]);
+  } else if (route === 'GET promo-codes') {
+    send(response, 200, { codes: state.codes || [] });
+  } else if (route === 'POST promo-codes') {
+    const code = String(body.code || '').trim().toUpperCase();
+    if (code !== 'WELCOME50') {
+      error(response, 400, 'PromoCodeError', `Промокод ${code} не найден.`);
+      return;
+    }
+    const redeemed = {
+      id: 31, code, promotion: 'Welcome', description: 'Скидка 50%',
+      state: 'reserved', session: null, redeemed_at: '2026-11-28T10:00:00Z',
+      applied_at: null, discount: null,
+    };
+    state.codes = [redeemed];
+    send(response, 201, redeemed);
+  } else if (route === 'DELETE promo-codes/31') {
+    state.codes = [];
+    send(response, 204);
   } else if (route === 'POST promo-codes/check') {
     const code = String(body.code || '').trim().toUpperCase();
     send(response, 200, code === 'WELCOME50'
@@ -308,6 +353,20 @@ async function api(request, response, path, url) {
       ],
     });
     response.end();
+  } else if (path === 'notifications' || path === 'notifications/seen') {
+    if (request.method === 'POST') {
+      state.notifySeen = body.until;
+    }
+    const unread = state.notifications.filter(
+      (item) => item.at > state.notifySeen).length;
+    send(response, 200, request.method === 'POST'
+      ? { until: body.until, unread }
+      : {
+        notifications: state.notifications.map((item) => ({
+          ...item, unread: item.at > state.notifySeen,
+        })),
+        unread,
+      });
   } else {
     error(response, 404, 'not_found', 'Not found');
   }
@@ -326,10 +385,23 @@ function serve(request, response) {
     return;
   }
   if (url.pathname.startsWith('/checkout/')) {
-    // The acquirer's checkout page, as far as the app is concerned.
+    // The acquirer's checkout page, as far as the app is concerned: the
+    // card is taken, the balance credited, and the window closes itself
+    // as Tryton's checkout end page does.
+    if (state.card && url.pathname === '/checkout/card') {
+      ACCOUNT.card_saved = true;
+      ACCOUNT.card = { brand: 'visa', last4: '4242' };
+      state.card = false;
+    }
+    if (state.topup) {
+      ACCOUNT.balance = (Number(ACCOUNT.balance) + Number(state.topup))
+        .toFixed(2);
+      state.topup = null;
+    }
     response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     response.end('<!DOCTYPE html><link rel="icon" href="data:,">'
-      + '<title>Checkout</title><h1>Checkout</h1>');
+      + '<title>Checkout</title><h1>Checkout</h1>'
+      + '<script>setTimeout(() => window.close(), 300);</script>');
     return;
   }
   if (url.pathname.startsWith('/tiles/')) {
@@ -351,7 +423,9 @@ function serve(request, response) {
     'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
     'Cache-Control': 'no-cache',
   });
-  response.end(readFileSync(file));
+  response.end(name === 'sw.js' && state.swSuffix
+    ? `${readFileSync(file, 'utf8')}\n${state.swSuffix}\n`
+    : readFileSync(file));
 }
 
 async function shot(page, name) {
@@ -564,6 +638,62 @@ describe('client PWA smoke test', () => {
     await shot(page, 'station');
   });
 
+  it('charts the usage of a station, or says it is unavailable',
+    async () => {
+      await page.goto(`${origin}${APP}#/station/2`);
+      const busy = page.locator('#usage .chart--busy svg[role="img"]');
+      await busy.waitFor();
+      assert.equal(await page.locator(
+        '#usage .chart--busy rect.chart__bar').count(), 24);
+      assert.equal(await page.locator(
+        '#usage .chart--daily rect.chart__bar').count(), 30);
+      assert.equal(await page.locator(
+        '#usage .chart--busy rect title').count(), 24);
+      assert.equal(await page.locator(
+        '#usage .chart--busy table.visually-hidden tbody tr').count(), 24);
+      // Today in the station's time zone is picked; Monday is busiest at 8.
+      const today = await page.evaluate(() => ['Mon', 'Tue', 'Wed', 'Thu',
+        'Fri', 'Sat', 'Sun'].indexOf(new Intl.DateTimeFormat('en-US', {
+        timeZone: 'Europe/Moscow', weekday: 'short',
+      }).format(new Date())));
+      assert.equal(await page.inputValue('#usage-day'), String(today));
+      await page.selectOption('#usage-day', '0');
+      assert.match(await busy.getAttribute('aria-label'),
+        /^Понедельник: .*08:00–09:00.*50\s?%/);
+      await page.selectOption('#usage-day', '6');
+      assert.match(await busy.getAttribute('aria-label'), /^Воскресенье: /);
+      const daily = page.locator('#usage .chart--daily svg[role="img"]');
+      assert.match(await daily.getAttribute('aria-label'), /^Сессии /);
+      await page.selectOption('#usage-metric', 'energy');
+      assert.match(await daily.getAttribute('aria-label'),
+        /^Энергия .*450 кВт·ч/);
+      assert.match(await page.textContent('#usage'), /Сессий: 30/);
+      await assertLabelled(page);
+      // The bars stand out of the card (3:1) in both themes.
+      for (const theme of ['dark', 'light']) {
+        await page.click('#theme-toggle');
+        assert.equal(await page.getAttribute('html', 'data-theme'), theme);
+        const [bar, card] = await page.evaluate(() => [
+          document.querySelector('.chart__bar'), document.getElementById(
+            'usage')].map((element) => getComputedStyle(element)[
+          element.tagName === 'rect' ? 'fill' : 'backgroundColor']
+          .match(/\d+/g).slice(0, 3).map(Number)));
+        assert.ok(contrast(bar, card) >= 3, `${theme}: bars`);
+      }
+      await page.locator('#usage .chart--busy').scrollIntoViewIfNeeded();
+      await shot(page, 'station-usage');
+      // No figures: a quiet line instead, the station still shown.
+      await page.route('**/stations/3/usage', (route) => route.abort());
+      try {
+        await page.goto(`${origin}${APP}#/station/3`);
+        await page.locator('#usage .usage__unavailable').waitFor();
+        assert.equal(await page.locator('#usage svg').count(), 0);
+        await page.locator('h1', { hasText: 'Middle Station' }).waitFor();
+      } finally {
+        await page.unroute('**/stations/3/usage');
+      }
+    });
+
   it('logs in (errors in the live region), then saves with CSRF',
     async () => {
       await page.goto(`${origin}${APP}#/login`);
@@ -610,21 +740,169 @@ describe('client PWA smoke test', () => {
     await page.click('#method-form button[type="submit"]');
     await page.locator('#alert', { hasText: 'Сначала сохраните карту.' })
       .waitFor();
+    const promo = page.locator('#promo-form');
     await page.getByLabel('Промокод').fill('nope');
-    await page.click('#promo-form button[type="submit"]');
+    await promo.getByRole('button', { name: 'Проверить' }).click();
     await page.locator('#promo-result', { hasText: 'NOPE не найден' })
       .waitFor();
     await page.getByLabel('Промокод').fill('welcome50');
-    await page.click('#promo-form button[type="submit"]');
+    await promo.getByRole('button', { name: 'Проверить' }).click();
     await page.locator('#promo-result', { hasText: 'Скидка 50%' }).waitFor();
+    // Added to the account, it waits for the next session; given back, gone
+    await promo.getByRole('button', { name: 'Добавить в мой счёт' }).click();
+    await page.locator('#promo-result',
+      { hasText: 'Код WELCOME50 добавлен' }).waitFor();
+    await page.locator('#promo-codes li',
+      { hasText: 'Ждёт следующей зарядки' }).waitFor();
+    await promo.getByRole('button', { name: 'Вернуть код WELCOME50' })
+      .click();
+    await page.locator('#promo-codes li').waitFor({ state: 'detached' });
+    assert.ok(state.requests.some((r) => r.path === 'promo-codes/31'));
     await shot(page, 'account');
     state.requests.length = 0;
     await page.getByLabel('Сумма').fill('500');
-    await page.click('#topup-form button[type="submit"]');
-    await page.waitForURL(/\/checkout\/9$/);
+    const balance = ACCOUNT.balance;
+    const [checkout] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#topup-form button[type="submit"]'),
+    ]);
+    await checkout.waitForEvent('close');
+    assert.match(checkout.url(), /\/checkout\/9$/);
     const topup = state.requests.find((r) => r.path === 'topup');
     assert.ok(topup.csrf && topup.csrf === topup.cookie);
+    // The app stays, and shows the balance the acquirer's payment made.
+    await page.locator('#account-balance', { hasText: /1\s750,50/ })
+      .waitFor();
+    await page.locator('#status', { hasText: 'Баланс пополнен.' }).waitFor();
+    ACCOUNT.balance = balance;
   });
+
+  it('saves a bank card on the acquirer\'s page, then pays by it',
+    async () => {
+      await page.goto(`${origin}${APP}#/account`);
+      await page.locator('#card-save').waitFor();
+      assert.equal(await page.textContent('#card-save'), 'Сохранить карту');
+      assert.match(await page.textContent('#card-status'),
+        /сначала сохраните карту/);
+      state.requests.length = 0;
+      const [setup] = await Promise.all([
+        page.waitForEvent('popup'),
+        page.click('#card-save'),
+      ]);
+      await setup.waitForEvent('close');
+      assert.match(setup.url(), /\/checkout\/card$/);
+      const cards = state.requests.find((r) => r.path === 'cards');
+      assert.equal(cards.method, 'POST');
+      assert.ok(cards.csrf && cards.csrf === cards.cookie);
+      // The app stays, and shows the card the acquirer's page saved.
+      await page.locator('#card-status', { hasText: 'Карта VISA •••• 4242 '
+        + 'сохранена' }).waitFor();
+      await page.locator('#status', { hasText: 'Карта сохранена.' })
+        .waitFor();
+      assert.equal(await page.textContent('#card-save'), 'Заменить карту');
+      await page.getByLabel('Способ оплаты').selectOption('card');
+      await page.click('#method-form button[type="submit"]');
+      await page.locator('#status', { hasText: 'Способ оплаты сохранён.' })
+        .waitFor();
+      assert.equal(ACCOUNT.payment_method, 'card');
+      await assertLabelled(page);
+      await shot(page, 'account-card');
+      ACCOUNT.card_saved = false;
+      ACCOUNT.payment_method = 'balance';
+    });
+
+  it('shows notifications with a badge, and offers a new version',
+    async () => {
+      state.notifications = [{
+        id: 'session_finished-7', kind: 'session_finished',
+        title: 'Зарядка завершена', body: 'Near Station: 15,5 кВт·ч.',
+        at: '2026-11-20T11:00:00Z', url: '#/history',
+      }, {
+        id: 'payment_succeeded-5', kind: 'payment_succeeded',
+        title: 'Платёж прошёл', body: 'Баланс пополнен на 2 000,00 ₽.',
+        at: '2026-11-19T09:00:00Z', url: '#/history',
+      }];
+      await page.goto(`${origin}${APP}#/map`);
+      await page.reload();
+      await page.locator('#notify-badge:not([hidden])').waitFor();
+      assert.equal(await page.textContent('#notify-badge'), '2');
+      assert.equal(await page.textContent('#notify-label'),
+        'Уведомления: непрочитанных 2');
+      await page.click('#notify-link');
+      await page.locator('h1', { hasText: 'Уведомления' }).waitFor();
+      const items = page.locator('#notification-list li');
+      await items.first().waitFor();
+      assert.deepEqual(await page.locator('.notification__title')
+        .allTextContents(), ['Зарядка завершена', 'Платёж прошёл']);
+      assert.equal(await page.getAttribute('.notification__title', 'href'),
+        '#/history');
+      assert.equal(await page.locator('.notification--unread').count(), 2);
+      // Opening the list reads them: the badge goes.
+      await page.locator('#notify-badge[hidden]').waitFor({
+        state: 'attached',
+      });
+      assert.equal(state.notifySeen, '2026-11-20T11:00:00Z');
+      assert.equal(await page.getAttribute('#notify-link', 'aria-current'),
+        'page');
+      await assertLabelled(page);
+      await shot(page, 'notifications');
+
+      // The profile's switch asks the browser; granted, a new item becomes
+      // a notification of the device.
+      // (Chromium denies what a grant for an origin leaves out.)
+      await context.grantPermissions(['geolocation', 'notifications'],
+        { origin });
+      await page.goto(`${origin}${APP}#/profile`);
+      await page.getByLabel('Уведомления на устройстве').check();
+      await page.click('main button[type="submit"]');
+      await page.waitForFunction(() => document.getElementById('status')
+        .textContent.includes('сохранён'));
+      assert.equal(state.profile.notify_system, true);
+      state.notifications.unshift({
+        id: 'station_fault-3-1764000000', kind: 'station_fault',
+        title: 'Станция неисправна', body: 'Middle Station: разъём 1.',
+        at: '2026-11-21T08:00:00Z', url: '#/station/3',
+      });
+      // Coming back to the app polls at once.
+      await page.evaluate(() => document.dispatchEvent(
+        new Event('visibilitychange')));
+      await page.locator('#notify-badge:not([hidden])').waitFor();
+      assert.equal(await page.textContent('#notify-badge'), '1');
+      const shown = await page.waitForFunction(async () => {
+        const registration = await navigator.serviceWorker.ready;
+        const all = await registration.getNotifications();
+        return all.length && all.map((n) => [n.title, n.data.url]);
+      });
+      assert.deepEqual(await shown.jsonValue(),
+        [['Станция неисправна', '#/station/3']]);
+      await page.getByLabel('Уведомления на устройстве').uncheck();
+      await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'PATCH'),
+        page.click('main button[type="submit"]'),
+      ]);
+      assert.equal(state.profile.notify_system, false);
+
+      // A changed sw.js: the new worker waits, the banner offers it, and
+      // Reload brings it in with one reload.
+      state.swSuffix = '// a new version';
+      await page.evaluate(async () => (
+        await navigator.serviceWorker.getRegistration()).update());
+      const banner = page.locator('#update-banner');
+      await banner.locator('text=Доступна новая версия').waitFor();
+      assert.equal(await banner.getAttribute('role'), 'status');
+      await Promise.all([
+        page.waitForEvent('load'),
+        page.click('#update-reload'),
+      ]);
+      await page.locator('#tab-bar a').first().waitFor();
+      assert.equal(await page.isVisible('#update-banner'), false);
+      const workers = await page.evaluate(async () => {
+        const registration = await navigator.serviceWorker.getRegistration();
+        return [Boolean(registration.waiting), registration.active.state,
+          Boolean(navigator.serviceWorker.controller)];
+      });
+      assert.deepEqual(workers, [false, 'activated', true]);
+    });
 
   it('shows the history with prices and receipt links', async () => {
     await page.goto(`${origin}${APP}#/history`);
@@ -635,10 +913,79 @@ describe('client PWA smoke test', () => {
     assert.match(text, /387,50/);
     assert.match(text, /Пополнение/);
     assert.doesNotMatch(text, /null|undefined|NaN/);
-    assert.equal(await page.getAttribute('a.receipt-link', 'href'),
+    const session = page.locator('#history-sessions li').first();
+    assert.equal(await session.locator('a.receipt-link').getAttribute('href'),
+      '/testdb/ev/api/v1/sessions/7/receipt');
+    assert.equal(await session.locator('a.receipt-link').textContent(),
+      'Чек S-7');
+    assert.equal(await session.locator('a.invoice-link').getAttribute('href'),
       '/testdb/ev/api/v1/invoices/41/receipt');
     await shot(page, 'history');
   });
+
+  it('lays the history out as cards on a phone, rows on a desktop, AA',
+    async () => {
+      // What the history shows of each item, where, and in which colours.
+      const layout = () => page.evaluate(() => {
+        const box = (element) => element.getBoundingClientRect();
+        const rgb = (value) => value.match(/\d+(\.\d+)?/g).slice(0, 3)
+          .map(Number);
+        const item = document.querySelector('#history-sessions li');
+        const part = (name) => item.querySelector(`.history-item__${name}`);
+        const colours = [...item.querySelectorAll(
+          'h3, strong, time, span, a')].map((element) => {
+          let holder = element;
+          while (getComputedStyle(holder).backgroundColor
+              === 'rgba(0, 0, 0, 0)') {
+            holder = holder.parentElement;
+          }
+          return [element.textContent,
+            rgb(getComputedStyle(element).color),
+            rgb(getComputedStyle(holder).backgroundColor)];
+        });
+        return {
+          overflow: document.documentElement.scrollWidth > innerWidth,
+          item: box(item).toJSON(),
+          title: box(part('title')).toJSON(),
+          amount: box(part('amount')).toJSON(),
+          date: box(part('date')).toJSON(),
+          colours,
+        };
+      });
+      await page.setViewportSize({ width: 360, height: 740 });
+      try {
+        for (const theme of ['light', 'dark']) {
+          if (await page.getAttribute('html', 'data-theme') !== theme) {
+            await page.click('#theme-toggle');
+          }
+          await page.goto(`${origin}${APP}#/history`);
+          await page.locator('#history-sessions li').first().waitFor();
+          let at = await layout();
+          assert.equal(at.overflow, false);
+          // The price on the station's line, against the right edge.
+          assert.ok(Math.abs(at.amount.top - at.title.top) < 8);
+          assert.ok(at.item.right - at.amount.right < 24);
+          assert.ok(at.date.top >= at.title.bottom - 1);
+          for (const [text, fg, bg] of at.colours) {
+            assert.ok(contrast(fg, bg) >= 4.5,
+              `${theme}: "${text}" ${contrast(fg, bg).toFixed(2)}:1`);
+          }
+          await page.setViewportSize({ width: 1280, height: 800 });
+          at = await layout();
+          assert.equal(at.overflow, false);
+          // A row: the date, the station, the price on one line.
+          assert.ok(at.date.right <= at.title.left);
+          assert.ok(Math.abs(at.date.top - at.title.top) < 8);
+          assert.ok(at.item.right - at.amount.right < 24);
+          await page.setViewportSize({ width: 360, height: 740 });
+        }
+      } finally {
+        if (await page.getAttribute('html', 'data-theme') !== 'light') {
+          await page.click('#theme-toggle');
+        }
+        await page.setViewportSize({ width: 390, height: 844 });
+      }
+    });
 
   it('buys a subscription, shows its usage and stops renewal', async () => {
     await page.goto(`${origin}${APP}#/subscriptions`);
