@@ -135,6 +135,8 @@ def test_partner_staff_sees_own_network_only(platform, page):
     "A partner's accountant sees its stations and none of the others'"
     login(page, platform, 'voltzaryad-buh')
     open_station(page, 'VZ-MSK-001')
+    # All of them, online or not: other tests connect and leave chargers.
+    page.locator('.nav-tabs a', has_text='Все').click()
     for identity in ['VZ-MSK-002', 'VZ-MSK-003', 'VZ-MSK-004']:
         expect(page.get_by_text(identity, exact=True)).to_be_visible()
     for identity in ['NE-SPB-001', 'ED-MSK-001']:
