@@ -635,10 +635,18 @@ class Demo:
                     * 1000 * Decimal('0.85'))
                 self._session(connector, tag, start, minutes, power_w,
                     meter, sequence.get(), finished=True)
-        # Two drivers charge right now.
+        # Two taxi drivers charge right now, each on a fleet card of their
+        # own: the clients who log in to the app (the first two) must be
+        # free to start a session, and the tests' cards to authorize.
+        IdTag = pool.get('ev.id_tag')
+        parent, = IdTag.search([('code', '=', 'FLEET-GOROD')])
+        drivers = IdTag.create([{
+                    'code': code, 'kind': 'rfid', 'party': parent.party.id,
+                    'status': 'accepted', 'parent': parent.id,
+                    } for code in ['04A7B6C5D4E3F2', '04B8C9D0E1F2A3']])
         for station, connector_index, tag in [
-                (self.stations[1], 0, tags[0]),
-                (self.stations[4], 1, tags[1])]:
+                (self.stations[1], 0, drivers[0]),
+                (self.stations[4], 1, drivers[1])]:
             connector = station.connectors[connector_index]
             start = self.now - dt.timedelta(minutes=35)
             meter = {connector.id: RNG.randrange(100_000, 5_000_000)}

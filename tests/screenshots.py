@@ -69,10 +69,10 @@ def shoot(browser, app, platform, email, station, size, width, height):
         locale='ru-RU', geolocation=MOSCOW, permissions=['geolocation'])
     page = context.new_page()
 
-    def save(name, full_page=False):
+    def save(name):
         page.wait_for_timeout(SETTLE_MS)
         page.screenshot(path=os.path.join(
-                OUTPUT, '%s-%s.png' % (name, size)), full_page=full_page)
+                OUTPUT, '%s-%s.png' % (name, size)))
 
     page.goto(app + '#/login')
     page.get_by_label('E-mail').fill(email)
@@ -83,20 +83,24 @@ def shoot(browser, app, platform, email, station, size, width, height):
             'notifications', 'profile']:
         page.goto(app + '#/' + screen)
         save(screen)
-    # The station with its price and usage charts, the whole page
+    # The station with its price, then its usage charts
     page.goto(app + '#/station/%s' % station['id'])
-    save('station', full_page=True)
+    save('station')
+    page.get_by_role('heading', name='Загруженность', exact=True) \
+        .scroll_into_view_if_needed()
+    save('station-usage')
     # Charging: the start screen with a promo code, then the live screen
     page.goto(app + '#/station/%s/charge' % station['id'])
     page.locator('#quote-total').wait_for()
     page.get_by_label('Промокод').fill('START200')
     page.get_by_role('button', name='Применить').click()
     page.locator('#promo-result').wait_for()
-    save('charge', full_page=True)
+    save('charge')
     start = page.locator('#start-button')
     if start.is_enabled():
         start.click()
-        page.get_by_text('Идёт зарядка').wait_for(timeout=30_000)
+        page.locator('#live-state', has_text='Идёт зарядка').wait_for(
+            timeout=30_000)
         page.wait_for_timeout(5000)
         save('live')
         page.locator('#stop-button').click()

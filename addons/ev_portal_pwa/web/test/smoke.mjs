@@ -338,6 +338,7 @@ async function api(request, response, path, url) {
       return;
     }
     charging.started = { connector: body.connector, code: body.code };
+    state.startCode = body.code;
     send(response, 202, { id: null, state: 'starting' });
   } else if (route === 'GET sessions/current') {
     send(response, 200, currentSession());
@@ -1088,6 +1089,8 @@ describe('client PWA smoke test', () => {
     await page.locator('#live-state').waitFor();
     const start = state.requests.find((r) => r.path === 'sessions');
     assert.ok(start.csrf && start.csrf === start.cookie);
+    // The valid code goes with the start (a refused one would not).
+    assert.equal(state.startCode, 'WELCOME');
     assert.equal(await page.getAttribute('html', 'data-ev-sound'), 'start');
     // Polled every 3 s: starting, then the session, then new values, in
     // place (the same nodes).

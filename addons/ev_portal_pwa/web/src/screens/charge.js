@@ -134,8 +134,13 @@ export async function chargeScreen(main, route, isCurrent) {
       startButton.setAttribute('aria-busy', 'true');
       clearError();
       try {
+        // A refused code is not sent: the start is at the price shown,
+        // which is without it (a reserved one applies by itself).
+        const promo = quote && quote.promo;
         await api.post('sessions', {
-          connector: Number(connector), code: code || undefined,
+          connector: Number(connector),
+          code: code && promo && promo.valid && !promo.reserved
+            ? code : undefined,
         });
         beep('start');
         navigate('/session');
