@@ -27,6 +27,13 @@ MAX_LIMIT = 100
 PAYMENT_KINDS = ['topup', 'session']
 RECEIPT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'")
+RECEIPT_STYLE = ('body{font:15px/1.4 system-ui,sans-serif;max-width:42em;'
+    'margin:1em auto;padding:0 1em;color:#111;background:#fff}'
+    'table{width:100%;border-collapse:collapse;margin:.5em 0 1em}'
+    'th,td{text-align:left;padding:.3em;border-bottom:1px solid #ccc}'
+    '.n{text-align:right;white-space:nowrap}'
+    'dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}'
+    'dd{margin:0}tfoot th{border:0}')
 
 
 # What the API names the fields, and the field whose label errors show.
@@ -253,21 +260,8 @@ def receipt_html(pool, invoice):
             escape(tax.description or ''), money(tax.base),
             money(tax.amount))
         for tax in invoice.taxes)
-    language = escape(Transaction().language or 'ru')
     parts = [
-        '<!DOCTYPE html>',
-        '<html lang="%s"><head><meta charset="utf-8">' % language,
-        '<meta name="viewport" content="width=device-width, '
-        'initial-scale=1">',
-        '<title>%s</title>' % title,
-        '<style>body{font:15px/1.4 system-ui,sans-serif;max-width:42em;'
-        'margin:1em auto;padding:0 1em;color:#111;background:#fff}'
-        'table{width:100%;border-collapse:collapse;margin:.5em 0 1em}'
-        'th,td{text-align:left;padding:.3em;border-bottom:1px solid #ccc}'
-        '.n{text-align:right;white-space:nowrap}'
-        'tfoot th{border:0}</style></head><body>',
-        '<p>%s</p>' % escape(company.rec_name),
-        '<h1>%s</h1>' % title,
+        receipt_head(title, company),
         '<dl><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd>'
         '<dt>%s</dt><dd>%s</dd></dl>' % (
             head['invoice_date'],
@@ -300,19 +294,40 @@ def receipt_html(pool, invoice):
     return ''.join(parts)
 
 
+def receipt_head(title, company):
+    """Return the start of a receipt page, in the language of the
+    transaction: its title (escaped) and the issuing company"""
+    return ''.join([
+            '<!DOCTYPE html>',
+            '<html lang="%s"><head><meta charset="utf-8">' % escape(
+                Transaction().language or 'ru'),
+            '<meta name="viewport" content="width=device-width, '
+            'initial-scale=1">',
+            '<title>%s</title>' % title,
+            '<style>%s</style></head><body>' % RECEIPT_STYLE,
+            '<p>%s</p>' % escape(company.rec_name),
+            '<h1>%s</h1>' % title,
+            ])
+
+
+def receipt_response(content, filename):
+    "Return the HTML receipt content as a response that runs no script"
+    response = Response(content, HTTPStatus.OK,
+        content_type='text/html; charset=utf-8')
+    response.headers.update(API_HEADERS)
+    response.headers['Content-Security-Policy'] = RECEIPT_CSP
+    response.headers['Content-Disposition'] = (
+        'inline; filename="%s"' % filename)
+    return response
+
+
 @api('invoices/<int:invoice_id>/receipt', login=True)
 def receipt(request, pool, user, invoice_id):
     "The client's invoice as an HTML receipt: lines, taxes and total"
     invoice = client_invoice(pool, user, invoice_id)
     with without_check_access():
         content = receipt_html(pool, invoice)
-    response = Response(content, HTTPStatus.OK,
-        content_type='text/html; charset=utf-8')
-    response.headers.update(API_HEADERS)
-    response.headers['Content-Security-Policy'] = RECEIPT_CSP
-    response.headers['Content-Disposition'] = (
-        'inline; filename="receipt-%s.html"' % invoice.id)
-    return response
+    return receipt_response(content, 'receipt-%s.html' % invoice.id)
 
 
 # Money
@@ -392,17 +407,23 @@ def cancel_subscription(request, pool, user, subscription_id):
 
 # Promo codes
 
+def code_value(pool, data):
+    "Return the promo code of data, or raise a 400"
+    code = data.get('code')
+    if code is None or (isinstance(code, str) and not code.strip()):
+        raise required(pool, 'code')
+    if not isinstance(code, str) or len(code) > MAX_TEXT_LENGTH:
+        raise invalid(pool, 'code', code)
+    return code
+
+
 @api('promo-codes/check', ['POST'], login=True)
 def check_promo_code(request, pool, user):
     "Whether the client may use the promo code (at the station)"
     Redemption = pool.get('ev.promotion.redemption')
     Connector = pool.get('ev.connector')
     data = read_json(request)
-    code = data.get('code')
-    if code is None or (isinstance(code, str) and not code.strip()):
-        raise required(pool, 'code')
-    if not isinstance(code, str) or len(code) > MAX_TEXT_LENGTH:
-        raise invalid(pool, 'code', code)
+    code = code_value(pool, data)
     station = (integer(pool, data, 'station')
         if data.get('station') not in {None, ''} else None)
     with as_client(pool, user):

@@ -9,21 +9,8 @@ HTTP face. A code typed on the start screen instead is reserved by the
 start itself (api_charging)."""
 from trytond.protocols.wrappers import HTTPStatus
 
-from .exceptions import BadRequestError
-from .routes import (
-    MAX_TEXT_LENGTH, api, as_client, error, json_response, label,
-    read_json)
-
-
-def code_value(pool, data):
-    code = data.get('code')
-    if code is None or (isinstance(code, str) and not code.strip()):
-        raise error(BadRequestError, 'msg_api_value_required',
-            field=label(pool, 'code'))
-    if not isinstance(code, str) or len(code) > MAX_TEXT_LENGTH:
-        raise error(BadRequestError, 'msg_api_value_invalid',
-            field=label(pool, 'code'), value=str(code)[:MAX_TEXT_LENGTH])
-    return code
+from .api_account import code_value
+from .routes import api, as_client, json_response, read_json
 
 
 @api('promo-codes', ['GET', 'POST'], login=True)

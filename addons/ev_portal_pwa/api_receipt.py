@@ -9,21 +9,12 @@ session is invoiced, its receipt names the invoice."""
 from html import escape
 
 from trytond.i18n import gettext
-from trytond.protocols.wrappers import HTTPStatus, Response
 from trytond.tools import timezone as tz
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import without_check_access
 
-from .api_account import RECEIPT_CSP
+from .api_account import receipt_head, receipt_response
 from .exceptions import NotFoundError
-from .routes import API_HEADERS, api, as_client, error
-
-STYLE = ('body{font:15px/1.4 system-ui,sans-serif;max-width:42em;'
-    'margin:1em auto;padding:0 1em;color:#111;background:#fff}'
-    'table{width:100%;border-collapse:collapse;margin:.5em 0 1em}'
-    'th,td{text-align:left;padding:.3em;border-bottom:1px solid #ccc}'
-    '.n{text-align:right;white-space:nowrap}'
-    'dl{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em}'
-    'dd{margin:0}tfoot th{border:0}')
+from .routes import api, as_client, error
 
 
 def client_session(pool, user, session_id):
@@ -107,16 +98,8 @@ def receipt_html(pool, session):
         details.append((
                 escape(Invoice.fields_get(['number'])['number']['string']),
                 escape(session.invoice.number)))
-    language = escape(Transaction().language or 'ru')
     return ''.join([
-            '<!DOCTYPE html>',
-            '<html lang="%s"><head><meta charset="utf-8">' % language,
-            '<meta name="viewport" content="width=device-width, '
-            'initial-scale=1">',
-            '<title>%s</title>' % title,
-            '<style>%s</style></head><body>' % STYLE,
-            '<p>%s</p>' % escape(session.company.party.rec_name),
-            '<h1>%s</h1>' % title,
+            receipt_head(title, session.company.party),
             '<dl>%s</dl>' % ''.join(
                 '<dt>%s</dt><dd>%s</dd>' % d for d in details),
             '<table><caption class="n">%s</caption><thead><tr>'
@@ -146,10 +129,4 @@ def receipt(request, pool, user, session_id):
     # the rules found the session to be the client's.
     with without_check_access():
         content = receipt_html(pool, Session(session_id))
-    response = Response(content, HTTPStatus.OK,
-        content_type='text/html; charset=utf-8')
-    response.headers.update(API_HEADERS)
-    response.headers['Content-Security-Policy'] = RECEIPT_CSP
-    response.headers['Content-Disposition'] = (
-        'inline; filename="session-%s.html"' % session_id)
-    return response
+    return receipt_response(content, 'session-%s.html' % session_id)

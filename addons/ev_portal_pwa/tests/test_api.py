@@ -91,13 +91,9 @@ def setup_network():
             currency=company.currency, company=company).save()
 
 
-class ApiTestCase(RouteTestCase):
-    "Test the client API"
-    module = 'ev_portal_pwa'
-
-    @classmethod
-    def setUpDatabase(cls):
-        setup_network()
+class ApiHelpers:
+    """What the client API's test cases share: the configuration, limiters
+    and e-mails of each test, and calling the API as the app does"""
 
     def setUp(self):
         super().setUp()
@@ -186,6 +182,15 @@ class ApiTestCase(RouteTestCase):
         self.assertEqual(error['code'], code)
         self.assertTrue(error['message'])
         return error
+
+
+class ApiTestCase(ApiHelpers, RouteTestCase):
+    "Test the client API"
+    module = 'ev_portal_pwa'
+
+    @classmethod
+    def setUpDatabase(cls):
+        setup_network()
 
     # Public
 

@@ -5,7 +5,6 @@ charger as a remote start, the session in progress and its remote stop, and
 one client kept from another's session"""
 import datetime as dt
 from decimal import Decimal
-from unittest.mock import Mock, patch
 
 from trytond.modules.company.tests import set_company
 from trytond.modules.ev_partner.tools import utcnow
@@ -13,20 +12,13 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from .. import routes
 from . import test_api
-from trytond.modules.ev_portal_pwa import routes as trytond_routes  # noqa: I
 
 RU_BALANCE_LOW = (
     "На балансе недостаточно средств для начала зарядки: пополните его.")
 
-# The helpers of the API tests, without their tests.
-Helpers = type('Helpers', (), {name: test_api.ApiTestCase.__dict__[name]
-        for name in ['override_config', 'cookie_path', 'url', 'call', 'body',
-            'token', 'register', 'client_logged_in', 'assertError']})
 
-
-class ChargingTestCase(Helpers, RouteTestCase):
+class ChargingTestCase(test_api.ApiHelpers, RouteTestCase):
     "Test charging through the client API"
     module = 'ev_portal_pwa'
 
@@ -63,24 +55,6 @@ class ChargingTestCase(Helpers, RouteTestCase):
                     'src': '', 'value': RU_BALANCE_LOW,
                     'module': 'ev_billing',
                     }])
-
-    def setUp(self):
-        super().setUp()
-        self.override_config('email', 'from', test_api.FROM)
-        self.override_config('password', 'length', '8')
-        for module in {routes, trytond_routes}:
-            for limiter in [module.login_limiter, module.register_limiter,
-                    module.reset_limiter]:
-                limiter.clear()
-        self.sent = []
-        for target, kwargs in [
-                ('trytond.modules.web_user.user.send_message_transactional',
-                    {'side_effect': self.sent.append}),
-                ('trytond.modules.web_user.user.time', {'new': Mock()}),
-                ]:
-            patcher = patch(target, **kwargs)
-            patcher.start()
-            self.addCleanup(patcher.stop)
 
     def connector(self, station):
         "Return the id of the first connector of the station"

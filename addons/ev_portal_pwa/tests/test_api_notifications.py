@@ -4,7 +4,6 @@
 and payments, each client seeing its own only, read and unread"""
 import datetime as dt
 from decimal import Decimal
-from unittest.mock import Mock, patch
 
 from trytond.modules.company.tests import set_company
 from trytond.modules.ev_partner.tools import utcnow
@@ -12,9 +11,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from .. import routes
 from . import test_api
-from trytond.modules.ev_portal_pwa import routes as trytond_routes  # noqa: I
 
 RU_MESSAGES = [
     ('msg_notify_session_finished', "Зарядка завершена"),
@@ -22,17 +19,12 @@ RU_MESSAGES = [
         "%(station)s: %(energy)s кВт·ч за %(amount)s."),
     ]
 
-# The helpers of the API tests, without their tests.
-Helpers = type('Helpers', (), {name: test_api.ApiTestCase.__dict__[name]
-        for name in ['override_config', 'cookie_path', 'url', 'call', 'body',
-            'token', 'register', 'client_logged_in', 'assertError']})
-
 
 def iso(value):
     return value.replace(microsecond=0).isoformat() + 'Z'
 
 
-class NotificationsTestCase(Helpers, RouteTestCase):
+class NotificationsTestCase(test_api.ApiHelpers, RouteTestCase):
     "Test the notifications of the client API"
     module = 'ev_portal_pwa'
 
@@ -48,24 +40,6 @@ class NotificationsTestCase(Helpers, RouteTestCase):
                     'res_id': ModelData.get_id('ev_portal_pwa', xml_id),
                     'src': '', 'value': value, 'module': 'ev_portal_pwa',
                     } for xml_id, value in RU_MESSAGES])
-
-    def setUp(self):
-        super().setUp()
-        self.override_config('email', 'from', test_api.FROM)
-        self.override_config('password', 'length', '8')
-        for module in {routes, trytond_routes}:
-            for limiter in [module.login_limiter, module.register_limiter,
-                    module.reset_limiter]:
-                limiter.clear()
-        self.sent = []
-        for target, kwargs in [
-                ('trytond.modules.web_user.user.send_message_transactional',
-                    {'side_effect': self.sent.append}),
-                ('trytond.modules.web_user.user.time', {'new': Mock()}),
-                ]:
-            patcher = patch(target, **kwargs)
-            patcher.start()
-            self.addCleanup(patcher.stop)
 
     def login(self, who):
         "Return the client of who logged in, in English"
