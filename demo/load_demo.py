@@ -140,6 +140,60 @@ STATIONS = [
             ('type2', '22')]),
     ]
 
+# The catalogue of the stations' chargers: vendor website, and per model
+# the OCPP versions and, for a few, known quirks and a default
+# configuration. Power, connector count and types come from STATIONS.
+VENDORS = {
+    'ABB': 'https://new.abb.com/ev-charging',
+    'Siemens': 'https://www.siemens.com/emobility',
+    'Alfen': 'https://alfen.com',
+    'Kempower': 'https://kempower.com',
+    'Wallbox': 'https://wallbox.com',
+    'Delta': 'https://www.deltaww.com',
+    'Tritium': 'https://tritiumcharging.com',
+    'Autel': 'https://autelenergy.com',
+    'Alpitronic': 'https://www.alpitronic.it',
+    }
+CHARGER_MODELS = {
+    ('ABB', 'Terra 54'): (['1.6'],
+        "A soft reset takes about three minutes, during which the charger "
+        "stays offline. The AC outlet cannot charge while the CHAdeMO "
+        "outlet does.", "HeartbeatInterval=300\nMeterValueSampleInterval=60"),
+    ('ABB', 'Terra 184'): (['1.6', '2.0.1'], None,
+        "HeartbeatInterval=300\nMeterValueSampleInterval=30\n"
+        "MeterValuesSampledData=Energy.Active.Import.Register,"
+        "Power.Active.Import,SoC"),
+    ('Siemens', 'Sicharge D'): (['1.6'],
+        "Shares its power between the outlets: a second vehicle halves "
+        "the power of the first.", None),
+    ('Alfen', 'Eve Double Pro'): (['1.6'],
+        "Without network it lets any card charge unless "
+        "LocalAuthorizeOffline is false.",
+        "# Refuse unknown cards while offline\n"
+        "LocalAuthorizeOffline=false\nConnectionTimeOut=120"),
+    ('Kempower', 'S-Series'): (['1.6', '2.0.1'], None, None),
+    ('Kempower', 'C-Series'): (['1.6', '2.0.1'],
+        "Dynamic power sharing between the satellites: the connector "
+        "power is the cabinet's maximum, not a guarantee.", None),
+    ('Wallbox', 'Copper SB'): (['1.6'], None,
+        "HeartbeatInterval=600\nMeterValueSampleInterval=300"),
+    ('Delta', 'DC Wallbox 25'): (['1.6'], None, None),
+    ('Tritium', 'PKM150'): (['1.6', '2.0.1'],
+        "Sends StopTransaction with reason Other when the vehicle ends "
+        "the charge.", None),
+    ('Autel', 'MaxiCharger DC Fast'): (['1.6'], None, None),
+    ('Autel', 'MaxiCharger AC'): (['1.6'], None,
+        "HeartbeatInterval=600"),
+    ('Alpitronic', 'Hypercharger HYC300'): (['1.6', '2.0.1'], None,
+        "HeartbeatInterval=300\nMeterValueSampleInterval=15"),
+    }
+
+# The regions of the stations' cities.
+REGIONS = [
+    ('Москва', 'RU-MOW'),
+    ('Санкт-Петербург', 'RU-SPE'),
+    ]
+
 CLIENTS = [
     ("Алексей Смирнов", 'a.smirnov@mail.example', [
             ('04A1B2C3D4E5F6', 'rfid', 'accepted', None)]),
@@ -241,6 +295,7 @@ class Demo:
             # of their dates.
             self.invoice_subscriptions()
             self.create_events()
+            self.create_messages()
         return logins
 
     def set_ocpp_password(self):
@@ -366,8 +421,13 @@ class Demo:
         User = pool.get('res.user')
         ModelData = pool.get('ir.model.data')
         password = secrets.token_urlsafe(12)
+        # Staff get the message centre's alerts at an address of their
+        # company's domain (the demo's domains are .example: never sent).
+        domain = (partner.contact_email.split('@')[1] if partner
+            else 'ev-platform.example')
         # Roles (user_role) give the groups, as the operator does it.
         user = User(login=login, name=name, password=password,
+            email='%s@%s' % (login, domain),
             language=self.russian, ev_partner=partner,
             roles=[{'role': ModelData.get_id('ev_partner', role_xml_id)}],
             companies=[self.company], company=self.company)
@@ -430,12 +490,49 @@ class Demo:
             clients.append(client)
         return clients
 
+    def create_catalogue(self):
+        "Create the chargers' vendors and models; return them by names"
+        pool = self.pool
+        Vendor = pool.get('ev.charger.vendor')
+        Model = pool.get('ev.charger.model')
+        ConnectorType = pool.get('ev.connector.type')
+        types = {t.code: t for t in ConnectorType.search([])}
+        vendors = {name: Vendor(name=name, website=website)
+            for name, website in VENDORS.items()}
+        Vendor.save(list(vendors.values()))
+        models = {}
+        for station in STATIONS:
+            vendor, model, connectors = station[-3:]
+            if (vendor, model) in models:
+                continue
+            versions, quirks, configuration = CHARGER_MODELS[
+                (vendor, model)]
+            models[(vendor, model)] = Model(
+                vendor=vendors[vendor], name=model, ocpp_versions=versions,
+                max_power=max(Decimal(p) for _, p in connectors),
+                connector_count=len(connectors),
+                connector_types=sorted({types[c] for c, _ in connectors},
+                    key=lambda t: t.code),
+                quirks=quirks, default_configuration=configuration)
+        Model.save(list(models.values()))
+        return models
+
+    def create_regions(self):
+        "Create the regions of the stations' cities; return them by name"
+        Region = self.pool.get('ev.region')
+        regions = {name: Region(name=name, code=code, country=self.russia)
+            for name, code in REGIONS}
+        Region.save(list(regions.values()))
+        return regions
+
     def create_stations(self, partners):
         pool = self.pool
         Station = pool.get('ev.station')
         Connector = pool.get('ev.connector')
         ConnectorType = pool.get('ev.connector.type')
         types = {t.code: t for t in ConnectorType.search([])}
+        models = self.create_catalogue()
+        regions = self.create_regions()
         stations = []
         for (index, identity, name, street, city, postal_code, lat, lon,
                 vendor, model, connectors) in STATIONS:
@@ -447,6 +544,7 @@ class Demo:
                 country=self.russia, latitude=lat, longitude=lon,
                 timezone='Europe/Moscow', opening_hours='24/7',
                 vendor=vendor, model=model,
+                charger_model=models[(vendor, model)], region=regions[city],
                 serial_number='%s-%06d' % (vendor[:3].upper(),
                     RNG.randrange(10 ** 6)),
                 firmware_version='%d.%d.%d' % (
@@ -756,6 +854,48 @@ class Demo:
                 occurred_at=offline.last_seen_at,
                 description="Connection lost"))
         Event.save(events)
+
+    def create_messages(self):
+        """The message centre as the staff find it: the faulted connector
+        and the silent station the events tell of, a client's support
+        request with its answer, and yesterday's summary"""
+        from trytond.transaction import Transaction
+        pool = self.pool
+        Message = pool.get('ev.message')
+        Station = pool.get('ev.station')
+        User = pool.get('res.user')
+        Channel = pool.get('ir.chat.channel')
+        faulty = self.stations[9].connectors[1]
+        Message.station_status(faulty.station, faulty, 'faulted',
+            error_code='GroundFailure',
+            at=self.now - dt.timedelta(minutes=50))
+        offline = self.stations[7]
+        Station.write([offline], {'offline_since': offline.last_seen_at})
+        Station.alert_offline(now=self.now)
+        try:
+            WebUser = pool.get('web.user')
+        except KeyError:
+            WebUser = None
+        if WebUser is not None:
+            Session = pool.get('ev.session')
+            web_user = WebUser.search([], order=[('id', 'ASC')], limit=1)[0]
+            sessions = Session.search([
+                    ('client', '=', web_user.party.id),
+                    ('state', '=', 'finished'),
+                    ], order=[('start_at', 'DESC')], limit=1)
+            request = Message.support_create(web_user,
+                "Здравствуйте! Зарядка остановилась раньше, чем я ожидал. "
+                "Почему так получилось?",
+                subject="Зарядка остановилась раньше времени",
+                session=sessions[0] if sessions else None)
+            operator, = User.search([('login', '=', 'operator')])
+            with Transaction().set_user(operator.id), \
+                    Transaction().set_context(language='ru'):
+                Channel.post(str(request),
+                    "Здравствуйте! Автомобиль завершил зарядку сам, когда "
+                    "батарея набрала заданный уровень. Списана только "
+                    "отданная энергия.", audience='public')
+        Message.post_daily_summary(self.now.date() - dt.timedelta(days=1))
 
 
 def write_outputs(var, logins, charger_passwords, ocpp_password=None):

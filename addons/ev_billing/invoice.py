@@ -6,6 +6,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .exceptions import BillingError
+from .receipt import invoice_subject, send_receipts
 
 
 class Invoice(metaclass=PoolMeta):
@@ -21,6 +22,29 @@ class Invoice(metaclass=PoolMeta):
         if Transaction().context.get('_ev_taxes_computed'):
             return
         super().update_taxes(invoices, exception=exception)
+
+    @classmethod
+    def post(cls, invoices):
+        super().post(invoices)
+        receipts = [i for i in cls.browse([i.id for i in invoices])
+            if i.ev_receipt_due]
+        if receipts:
+            # After the commit, in a task of its own: a receipt that cannot
+            # be made must not stop the billing of a session.
+            cls.__queue__.ev_send_receipts(receipts)
+
+    @property
+    def ev_receipt_due(self):
+        "Tell whether the client gets a receipt of the posted invoice"
+        return (self.type == 'out' and self.state == 'posted'
+            and self.total_amount > 0
+            and any(l.ev_session for l in self.lines))
+
+    @classmethod
+    def ev_send_receipts(cls, invoices):
+        "E-mail the receipts of the client's session invoices, once"
+        send_receipts([i for i in cls.browse(invoices) if i.ev_receipt_due],
+            'ev_billing.report_receipt_invoice', invoice_subject)
 
     @classmethod
     def ev_pay_from_balance(cls, invoices):

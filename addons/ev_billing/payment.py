@@ -6,16 +6,21 @@ from decimal import Decimal
 
 import stripe
 
+import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.account_payment_stripe.payment import STRIPE_VERSION
+from trytond.modules.ev_partner.outbox import deliver
 from trytond.modules.ev_partner.tools import lock, utcnow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.report import get_email
 from trytond.rpc import RPC
+from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import BillingError
+from .receipt import send_receipts, topup_subject
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +87,18 @@ class Payment(metaclass=PoolMeta):
                 and p.clearing_move.state == 'draft'])
         Settlement.ev_payout_done(
             [p.ev_settlement for p in payments if p.ev_settlement])
+        topups = [p for p in payments
+            if p.ev_kind == 'topup' and p.state == 'succeeded']
+        if topups:
+            # The client's receipt, after the commit (receipt.py).
+            cls.__queue__.ev_send_receipts(topups)
+
+    @classmethod
+    def ev_send_receipts(cls, payments):
+        "E-mail the receipts of the top-ups the card paid, once"
+        send_receipts([p for p in cls.browse(payments)
+                if p.ev_kind == 'topup' and p.state == 'succeeded'],
+            'ev_billing.report_receipt_topup', topup_subject)
 
     @classmethod
     def fail(cls, payments):
@@ -114,11 +131,29 @@ class Payment(metaclass=PoolMeta):
             and bool(self.stripe_customer_payment_method))
 
     def _send_email_checkout(self, from_=None):
+        """Send the link to pay again as upstream does, through the
+        platform's outbox: logged with its delivery state, not kept (the
+        link pays the client's debt)"""
         # No one is there to pay again by a link: the payment fails
         # (StripeAccount.webhook), and the client tops up in the app.
         if self.ev_off_session:
             return
-        return super()._send_email_checkout(from_=from_)
+        pool = Pool()
+        Language = pool.get('ir.lang')
+        from_cfg = config.get('email', 'from')
+        self.stripe_checkout([self])
+        emails = self._emails_checkout()
+        if not emails:
+            logger.warning("Could not send checkout email for %d", self.id)
+            return
+        languages = [self.party.lang or Language.get()]
+        with Transaction().set_user(0):
+            msg, title = get_email(
+                'account.payment.stripe.email_checkout', self, languages)
+        set_from_header(msg, from_cfg, from_ or from_cfg)
+        msg['To'] = emails
+        msg['Subject'] = title
+        deliver(msg, resource=self, keep=False)
 
     @classmethod
     def ev_void(cls, payments):

@@ -9,16 +9,15 @@ from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 from zoneinfo import ZoneInfo
 
-import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Workflow, fields, sequence_ordered)
 from trytond.modules.currency.fields import Monetary
+from trytond.modules.ev_partner.outbox import deliver
 from trytond.modules.ev_partner.tools import lock, utcnow
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.report import Report, get_email
-from trytond.sendmail import SMTPDataManager, send_message_transactional
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
@@ -404,16 +403,11 @@ class Settlement(Workflow, ModelSQL, ModelView):
     def send(cls, settlements):
         "E-mail the statement to the partner's contact address"
         pool = Pool()
-        Email = pool.get('ir.email')
         ModelData = pool.get('ir.model.data')
         ActionReport = pool.get('ir.action.report')
         Lang = pool.get('ir.lang')
         report = ActionReport(ModelData.get_id(
                 'ev_billing', 'report_settlement_statement'))
-        from_ = (config.get('notification_email', 'from')
-            or config.get('email', 'from'))
-        datamanager = Transaction().join(SMTPDataManager())
-        emails = []
         settlements = cls.browse(settlements)
         for settlement in settlements:
             to = settlement.partner.contact_email
@@ -428,15 +422,11 @@ class Settlement(Workflow, ModelSQL, ModelView):
                 msg['Subject'] = gettext(
                     'ev_billing.msg_settlement_subject',
                     settlement=settlement.rec_name)
-            if from_:
-                msg['From'] = from_
             msg['To'] = to
-            msg['Auto-Submitted'] = 'auto-generated'
-            send_message_transactional(msg, datamanager=datamanager)
-            emails.append(Email.from_message(msg, resource=settlement))
+            # Logged in the outbox, sent after the commit.
+            deliver(msg, resource=settlement)
             settlement.sent_at = utcnow()
         with without_check_access():
-            Email.save(emails)
             cls.save(settlements)
 
     @classmethod

@@ -2,3 +2,6 @@
 # top level of this repository holds the copyright notices and license terms.
 
 from . import routes  # noqa: F401
+from . import system_error
+
+system_error.install_handler()

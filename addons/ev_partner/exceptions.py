@@ -42,3 +42,7 @@ class InvitationLinkError(UserError):
 
 class TooManyRequestsError(UserError):
     pass
+
+
+class EmailResendError(UserError):
+    pass

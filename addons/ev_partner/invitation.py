@@ -6,18 +6,17 @@ import logging
 import secrets
 import urllib.parse
 
-import trytond.config as config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, Id
 from trytond.report import Report, get_email
-from trytond.sendmail import SMTPDataManager, send_message_transactional
 from trytond.transaction import Transaction, without_check_access
 from trytond.url import http_base
 
 from .exceptions import InvitationError
+from .outbox import deliver
 from .partner import EMAIL_RE
 from .tools import utcnow
 
@@ -235,7 +234,6 @@ class Invitation(Workflow, ModelSQL, ModelView):
     def send(cls, invitations):
         "Send (or send again) the link: a new token voids the previous one"
         pool = Pool()
-        Email = pool.get('ir.email')
         ModelData = pool.get('ir.model.data')
         ActionReport = pool.get('ir.action.report')
         invitations = [i for i in invitations
@@ -245,9 +243,6 @@ class Invitation(Workflow, ModelSQL, ModelView):
         report = ActionReport(ModelData.get_id(
                 'ev_partner', 'report_invitation_email'))
         now = utcnow()
-        from_ = (config.get('notification_email', 'from')
-            or config.get('email', 'from'))
-        datamanager = Transaction().join(SMTPDataManager())
         tokens = {}
         for invitation in invitations:
             token = secrets.token_urlsafe(32)
@@ -258,7 +253,6 @@ class Invitation(Workflow, ModelSQL, ModelView):
             invitation.expires_at = now + VALIDITY
         with without_check_access():
             cls.save(invitations)
-        emails = []
         for invitation in invitations:
             languages = invitation.languages
             with Transaction().set_context(
@@ -270,16 +264,11 @@ class Invitation(Workflow, ModelSQL, ModelView):
                 msg['Subject'] = gettext(
                     'ev_partner.msg_invitation_subject',
                     partner=invitation.partner.rec_name)
-            if from_:
-                msg['From'] = from_
             msg['To'] = invitation.email
-            msg['Auto-Submitted'] = 'auto-generated'
-            send_message_transactional(msg, datamanager=datamanager)
-            # ir.email keeps no body: the link must not outlive the e-mail.
-            emails.append(Email.from_message(msg, resource=invitation))
+            # The link is a secret: the outbox logs the e-mail without its
+            # body, and it cannot be sent again (send makes a new link).
+            deliver(msg, resource=invitation, keep=False)
             logger.info("invitation %s sent", invitation.id)
-        with without_check_access():
-            Email.save(emails)
 
     @classmethod
     @ModelView.button

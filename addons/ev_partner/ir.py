@@ -12,8 +12,11 @@ class Rule(metaclass=PoolMeta):
         pool = Pool()
         User = pool.get('res.user')
         key = super()._get_cache_key(model_names)
-        return (*key, tuple(User.get_ev_partner_parties()),
+        key = (*key, tuple(User.get_ev_partner_parties()),
             cls._get_ev_party())
+        if 'ev.message' in model_names:
+            key = (*key, Transaction().user)
+        return key
 
     @classmethod
     def _get_context(cls, model_name):
@@ -24,6 +27,9 @@ class Rule(metaclass=PoolMeta):
         # "ev_party".
         context['ev_partner_parties'] = User.get_ev_partner_parties()
         context['ev_party'] = cls._get_ev_party()
+        if model_name == 'ev.message':
+            # The confirmations of what a user started are theirs.
+            context['user_id'] = Transaction().user
         return context
 
     @classmethod

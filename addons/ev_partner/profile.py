@@ -668,6 +668,18 @@ class User(EvProfileMixin, metaclass=PoolMeta):
     def get_ev_current_password(self, name):
         return None
 
+    def ev_addresses_for(self, purpose):
+        """Return the user's addresses chosen for purpose ('alerts',
+        'receipts' or 'support'), else the user's e-mail"""
+        chosen = [e.email for e in self.emails
+            if getattr(e, 'notify_%s' % purpose)]
+        if chosen:
+            return chosen
+        if self.emails:
+            # Every address was unticked: the user chose none.
+            return []
+        return [self.email] if self.email else []
+
     @classmethod
     def set_ev_current_password(cls, users, name, value):
         # Only set_preferences and ev_set_profile read it.

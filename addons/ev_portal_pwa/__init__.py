@@ -8,3 +8,4 @@ from . import api_receipt  # noqa: F401
 from . import api_usage  # noqa: F401
 from . import api_notifications  # noqa: F401
 from . import api_promo  # noqa: F401
+from . import api_support  # noqa: F401

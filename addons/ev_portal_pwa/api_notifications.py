@@ -5,15 +5,17 @@
 There is no push service: the feed is derived from the client's records of
 the last 30 days each time it is asked for. Sessions finished, faults of
 the stations the client charges at (as long as they last) and the client's
-payments (top-ups, card captures) that succeeded or failed. Each item has a
-stable id, so that the app shows it once. The web user keeps the time up to
-which the client read them (ev_notified_until): later ones are unread.
+payments (top-ups, card captures) that succeeded or failed, and the public
+replies of support to the client's requests. Each item has a stable id, so
+that the app shows it once. The web user keeps the time up to which the
+client read them (ev_notified_until): later ones are unread.
 """
 import datetime as dt
 from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.modules.ev_partner.tools import utcnow
+from trytond.tools import firstline
 from trytond.transaction import without_check_access
 
 from .exceptions import BadRequestError
@@ -191,6 +193,20 @@ def payment_items(pool, party, start):
     return items
 
 
+def support_items(pool, user, start):
+    "The public replies of support to the client's requests since start"
+    Message = pool.get('ev.message')
+    items = []
+    for message, chat in Message.support_replies(user, start)[:MAX_ITEMS]:
+        items.append(item('support_reply', chat.id,
+                gettext('ev_portal_pwa.msg_notify_support_reply'),
+                gettext('ev_portal_pwa.msg_notify_support_reply_body',
+                    subject=message.subject,
+                    text=firstline(chat.content)[:MAX_TEXT_LENGTH]),
+                chat.create_date, '#/support/%s' % message.id))
+    return items
+
+
 def feed(pool, user):
     "Return the client's notifications of the last 30 days, newest first"
     party = user.party.id
@@ -199,6 +215,7 @@ def feed(pool, user):
         items = (session_items(pool, party, start)
             + fault_items(pool, party, start)
             + payment_items(pool, party, start))
+    items += support_items(pool, user, start)
     items.sort(key=lambda i: (i['at'], i['id']), reverse=True)
     return items[:MAX_ITEMS]
 

@@ -1036,7 +1036,7 @@ SCHEMAS.update({
                         'station_fault-3-1764000000']},
                 'kind': {'type': 'string', 'enum': ['session_finished',
                         'station_fault', 'payment_succeeded',
-                        'payment_failed']},
+                        'payment_failed', 'support_reply']},
                 'title': {'type': 'string', 'description':
                     "In the client's language."},
                 'body': {'type': 'string', 'description':
@@ -1172,6 +1172,131 @@ PATHS.update({
                     '400': error('BadRequest'),
                     '401': error('NotLoggedIn'),
                     '403': error('Forbidden'),
+                    },
+                }},
+        })
+
+
+# Support requests (api_support.py)
+
+SCHEMAS.update({
+        'SupportRequest': {
+            'type': 'object',
+            'required': ['id', 'subject', 'state', 'session', 'created_at',
+                'updated_at', 'unread'],
+            'properties': {
+                'id': {'type': 'integer'},
+                'subject': {'type': 'string'},
+                'state': {'type': 'string',
+                    'enum': ['open', 'answered', 'resolved'],
+                    'description': "Open: support has not answered the "
+                    "client's last message yet; answered: support wrote "
+                    "last; resolved: support closed it (a new message "
+                    "opens it again)."},
+                'session': {'type': ['integer', 'null'], 'description':
+                    "The client's session the request is about."},
+                'created_at': TIMESTAMP,
+                'updated_at': dict(TIMESTAMP,
+                    description="The time of the last message."),
+                'unread': {'type': 'boolean', 'description':
+                    "A reply of support is newer than what the client "
+                    "read."},
+                },
+            },
+        'SupportMessage': {
+            'type': 'object',
+            'required': ['id', 'author', 'name', 'text', 'at'],
+            'properties': {
+                'id': {'type': 'integer'},
+                'author': {'type': 'string', 'enum': ['client', 'support']},
+                'name': {'type': 'string', 'description':
+                    "The name of the staff member who replied, or the "
+                    "client's."},
+                'text': {'type': 'string'},
+                'at': TIMESTAMP,
+                },
+            },
+        'SupportThread': {
+            'allOf': [ref('SupportRequest'), {
+                    'type': 'object',
+                    'required': ['messages'],
+                    'properties': {'messages': {'type': 'array',
+                            'items': ref('SupportMessage'),
+                            'description': "Oldest first; support's "
+                            "internal notes are not shown."}}}],
+            },
+        })
+SUPPORT_TEXT = {'type': 'string', 'minLength': 1, 'maxLength': 4000}
+PATHS.update({
+        '/support': {
+            'get': {
+                'operationId': 'getSupportRequests',
+                'summary': "The client's support requests, newest first",
+                'security': SESSION,
+                'responses': {
+                    '200': json_content({
+                            'type': 'object', 'required': ['requests'],
+                            'properties': {'requests': {'type': 'array',
+                                    'items': ref('SupportRequest')}}},
+                        "The requests."),
+                    '401': error('NotLoggedIn'),
+                    },
+                },
+            'post': {
+                'operationId': 'createSupportRequest',
+                'summary': "Write to support, about one of the client's "
+                "sessions if they like",
+                'security': SESSION_CSRF,
+                'requestBody': body({
+                        'type': 'object', 'required': ['text'],
+                        'properties': {
+                            'subject': {'type': 'string', 'maxLength': 200,
+                                'description': "The first line of the text "
+                                "when left out."},
+                            'text': SUPPORT_TEXT,
+                            'session': {'type': ['integer', 'null'],
+                                'description': "One of the client's "
+                                "sessions (404 otherwise)."},
+                            }}),
+                'responses': {
+                    '201': json_content(ref('SupportThread'),
+                        "The request with its first message."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    '404': error('NotFound'),
+                    },
+                },
+            },
+        '/support/{request_id}': {'get': {
+                'operationId': 'getSupportRequest',
+                'summary': "A request of the client with its conversation; "
+                "the replies are read now",
+                'security': SESSION,
+                'parameters': [dict(ID_PATH, name='request_id')],
+                'responses': {
+                    '200': json_content(ref('SupportThread'),
+                        "The request."),
+                    '401': error('NotLoggedIn'),
+                    '404': error('NotFound'),
+                    },
+                }},
+        '/support/{request_id}/messages': {'post': {
+                'operationId': 'writeSupportMessage',
+                'summary': "Write to support in a request's conversation "
+                "(a resolved request opens again)",
+                'security': SESSION_CSRF,
+                'parameters': [dict(ID_PATH, name='request_id')],
+                'requestBody': body({
+                        'type': 'object', 'required': ['text'],
+                        'properties': {'text': SUPPORT_TEXT}}),
+                'responses': {
+                    '201': json_content(ref('SupportMessage'),
+                        "The message."),
+                    '400': error('BadRequest'),
+                    '401': error('NotLoggedIn'),
+                    '403': error('Forbidden'),
+                    '404': error('NotFound'),
                     },
                 }},
         })

@@ -2,6 +2,9 @@
 # top level of this repository holds the copyright notices and license terms.
 import datetime as dt
 import json
+import uuid
+
+from sql import Null
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -94,6 +97,10 @@ class Command(Workflow, ModelSQL, ModelView):
         "Response", readonly=True,
         help="The charger's answer, as JSON.")
     error = fields.Char("Error", readonly=True)
+    batch = fields.Char(
+        "Batch", readonly=True,
+        help="Shared by the commands one request sent to several stations "
+        "or connectors: their initiator gets one confirmation for all.")
 
     del _states
 
@@ -109,6 +116,8 @@ class Command(Workflow, ModelSQL, ModelView):
                 Index(t,
                     (t.station, Index.Range()),
                     (t.requested_at, Index.Range(order='DESC'))),
+                Index(t, (t.batch, Index.Equality()),
+                    where=t.batch != Null),
                 })
         cls._order = [('requested_at', 'DESC NULLS FIRST'), ('id', 'DESC')]
         cls._transitions |= {
@@ -190,7 +199,7 @@ class Command(Workflow, ModelSQL, ModelView):
     def copy(cls, commands, default=None):
         default = default.copy() if default is not None else {}
         for name in ['state', 'user', 'requested_at', 'sent_at',
-                'answered_at', 'daemon', 'response', 'error']:
+                'answered_at', 'daemon', 'response', 'error', 'batch']:
             default.setdefault(name)
         return super().copy(commands, default=default)
 
@@ -216,10 +225,14 @@ class Command(Workflow, ModelSQL, ModelView):
                 raise StationCommandError(gettext(
                         'ev_station.msg_command_station_not_connected',
                         station=command.station.rec_name))
-        cls.write(commands, {
-                'requested_at': utcnow(),
-                'user': Transaction().user or None,
-                })
+        values = {
+            'requested_at': utcnow(),
+            'user': Transaction().user or None,
+            }
+        if len(commands) > 1:
+            # One click on several records: one confirmation for all.
+            values['batch'] = uuid.uuid4().hex
+        cls.write(commands, values)
         actions = dict(cls.fields_get(['action'])['action']['selection'])
         AuditLog.log_many([
                 ('command', command, command.station.rec_name, None,
@@ -229,8 +242,17 @@ class Command(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('cancelled')
     def cancel(cls, commands):
+        pool = Pool()
+        Message = pool.get('ev.message')
+        cls._cancel(commands)
+        # The last of a batch may be the one cancelled.
+        Message.confirm_commands(
+            [c for c in cls.browse([c.id for c in commands]) if c.batch])
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def _cancel(cls, commands):
         pass
 
     @classmethod
@@ -255,6 +277,8 @@ class Command(Workflow, ModelSQL, ModelView):
     def set_result(cls, commands, state, response=None, error=None,
             daemon=None, at=None):
         "Record what happened to the commands: the daemon calls it"
+        pool = Pool()
+        Message = pool.get('ev.message')
         assert state in FINAL_STATES | {'sent'}
         values = {}
         if state == 'sent':
@@ -269,6 +293,12 @@ class Command(Workflow, ModelSQL, ModelView):
             values['daemon'] = daemon
         # Workflow.transition skips records that may not move to state, so
         # a late or duplicate answer leaves a finished command alone.
+        ended = []
+        if state in FINAL_STATES:
+            ended = [c for c in commands
+                if (c.state, state) in cls._transitions]
         transition = Workflow.transition(state)(
             lambda cls, records: cls.write(records, values))
         transition(cls, commands)
+        if ended:
+            Message.confirm_commands(cls.browse([c.id for c in ended]))

@@ -44,6 +44,11 @@ class Configuration(metaclass=PoolMeta):
         "Command Timeout (s)", required=True,
         domain=[('command_timeout', '>', 0)],
         help="A command the charger has not answered by then is timed out.")
+    offline_alert_after = fields.Integer(
+        "Offline Alert after (s)", required=True,
+        domain=[('offline_alert_after', '>', 0)],
+        help="A connected station offline for this long gets a message in "
+        "the message centre.")
 
     @classmethod
     def default_session_sequence(cls):
@@ -87,3 +92,7 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_command_timeout(cls):
         return 60
+
+    @classmethod
+    def default_offline_alert_after(cls):
+        return 300

@@ -4,6 +4,7 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.ev_partner.tools import utcnow
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.transaction import without_check_access
 
 # Neutral connector states. OCPP 1.6 ChargePointStatus and 2.0.1
 # ConnectorStatusEnumType both map onto these; only the daemon knows the
@@ -64,6 +65,11 @@ class Connector(ModelSQL, ModelView):
         'ev.session', 'connector', "Sessions", readonly=True)
     station_online = fields.Function(
         fields.Boolean("Station Online"), 'get_station_online')
+    power_class = fields.Function(
+        fields.Many2One('ev.power.class', "Power Class",
+            help="Follows from the current of the type and the maximum "
+            "power."),
+        'get_power_class', searcher='search_power_class')
 
     @classmethod
     def __setup__(cls):
@@ -119,6 +125,26 @@ class Connector(ModelSQL, ModelView):
 
     def get_station_online(self, name):
         return bool(self.station.online)
+
+    @classmethod
+    def get_power_class(cls, connectors, name):
+        pool = Pool()
+        PowerClass = pool.get('ev.power.class')
+        with without_check_access():
+            classes = PowerClass.search([])
+        result = {}
+        for connector in connectors:
+            class_ = PowerClass.find(
+                connector.type.current if connector.type else None,
+                connector.max_power, classes=classes)
+            result[connector.id] = class_.id if class_ else None
+        return result
+
+    @classmethod
+    def search_power_class(cls, name, clause):
+        pool = Pool()
+        PowerClass = pool.get('ev.power.class')
+        return PowerClass.search_connectors(name, clause)
 
     def get_rec_name(self, name):
         return '%s #%s' % (self.station.rec_name, self.number)

@@ -2,6 +2,26 @@
 # top level of this repository holds the copyright notices and license terms.
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, Unique, fields
 
+# OCPI 2.2.1 ConnectorType (the plug standard), the common ones.
+OCPI_STANDARDS = [
+    (None, ""),
+    ('CHADEMO', "CHAdeMO"),
+    ('CHAOJI', "ChaoJi"),
+    ('DOMESTIC_F', "Domestic Type F (Schuko)"),
+    ('GBT_AC', "GB/T AC"),
+    ('GBT_DC', "GB/T DC"),
+    ('IEC_60309_2_single_16', "IEC 60309-2 Single Phase 16 A"),
+    ('IEC_60309_2_three_16', "IEC 60309-2 Three Phases 16 A"),
+    ('IEC_60309_2_three_32', "IEC 60309-2 Three Phases 32 A"),
+    ('IEC_62196_T1', "IEC 62196 Type 1"),
+    ('IEC_62196_T1_COMBO', "IEC 62196 Type 1 Combo (CCS1)"),
+    ('IEC_62196_T2', "IEC 62196 Type 2"),
+    ('IEC_62196_T2_COMBO', "IEC 62196 Type 2 Combo (CCS2)"),
+    ('IEC_62196_T3C', "IEC 62196 Type 3C"),
+    ('NEMA_5_20', "NEMA 5-20"),
+    ('SAE_J3400', "SAE J3400 (NACS)"),
+    ]
+
 
 class ConnectorType(DeactivableMixin, ModelSQL, ModelView):
     __name__ = 'ev.connector.type'
@@ -20,6 +40,21 @@ class ConnectorType(DeactivableMixin, ModelSQL, ModelView):
     max_power = fields.Numeric(
         "Maximum Power (kW)", digits=(16, 1),
         help="The most power the plug type is rated for.")
+    ocpi_standard = fields.Selection(
+        OCPI_STANDARDS, "OCPI Standard",
+        help="The connector standard published to roaming platforms "
+        "(OCPI ConnectorType).")
+    ocpp_code = fields.Char(
+        "OCPP Code",
+        help="The OCPP 2.0.1 ConnectorEnumType of the plug, e.g. cType2 "
+        "or cCCS2.")
+    format = fields.Selection([
+            (None, ""),
+            ('socket', "Socket"),
+            ('cable', "Cable"),
+            ], "Format",
+        help="Whether the driver brings the cable (socket) or the charger "
+        "has one attached (cable).")
 
     @classmethod
     def __setup__(cls):

@@ -33,6 +33,10 @@ class StationCommandError(UserError):
     pass
 
 
+class ReferenceValidationError(ValidationError):
+    pass
+
+
 class GatewayStationError(UserError):
     pass
 

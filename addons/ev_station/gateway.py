@@ -120,6 +120,7 @@ class Gateway(ModelView):
                 # replica that has not seen the last results yet.
                 'pending_commands': RPC(readonly=False),
                 'command_result': RPC(readonly=False),
+                'report_failure': RPC(readonly=False),
                 })
 
     # Connections
@@ -208,6 +209,7 @@ class Gateway(ModelView):
                     values[name] = str(info[name])
             if values:
                 Station.write([station], values)
+                Station.set_charger_model([station])
             cls._seen(station, at_, live=True)
             cls._event(station, kind='boot', at=at_,
                 description=gettext('ev_station.msg_gateway_boot',
@@ -288,6 +290,7 @@ class Gateway(ModelView):
         "Record the status the charger reported for a connector"
         pool = Pool()
         Connector = pool.get('ev.connector')
+        Message = pool.get('ev.message')
         if not status:
             cls._missing('status', 'status')
         if status not in dict(STATUSES):
@@ -327,6 +330,10 @@ class Gateway(ModelView):
                 severity='error' if fault else 'info',
                 description=description, error_code=error,
                 payload=dumps({'info': info}) if info else None)
+            if record is None or connectors:
+                # A fault reaches the message centre, its end resolves it.
+                Message.station_status(station, record, status,
+                    error_code=error, info=info, at=at_)
             cls._seen(station, at_)
             return {}
         return cls._keyed('status', identity, key, {
@@ -480,6 +487,8 @@ class Gateway(ModelView):
             description=None, error_code=None, payload=None,
             connector=None):
         "Record something the charger reported that is worth keeping"
+        pool = Pool()
+        Message = pool.get('ev.message')
         if not kind:
             cls._missing('event', 'kind')
         at_ = parse_utc(at) or utcnow()
@@ -493,9 +502,11 @@ class Gateway(ModelView):
                 text = payload
             else:
                 text = dumps(payload)
-            cls._event(station, connector=record, at=at_, kind=kind,
-                severity=severity or 'info', description=description,
-                error_code=error_code or None, payload=text)
+            event = cls._event(station, connector=record, at=at_,
+                kind=kind, severity=severity or 'info',
+                description=description, error_code=error_code or None,
+                payload=text)
+            Message.station_event(event)
             cls._seen(station, at_)
             return {}
         return cls._keyed('event', identity, key, {
@@ -608,6 +619,20 @@ class Gateway(ModelView):
             error=error or None, daemon=daemon)
         record, = commands
         return {'state': Command(record.id).state}
+
+    @classmethod
+    @gateway('write')
+    def report_failure(cls, daemon, method, error, payload=None):
+        """Record that the platform refused a call of the daemon for good:
+        the daemon keeps it as a dead letter"""
+        pool = Pool()
+        Message = pool.get('ev.message')
+        if not daemon:
+            cls._missing('report_failure', 'daemon')
+        if not method:
+            cls._missing('report_failure', 'method')
+        Message.ocpp_dead_letter(str(daemon), str(method), error, payload)
+        return {}
 
     # Helpers
 

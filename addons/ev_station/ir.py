@@ -15,6 +15,8 @@ class Cron(metaclass=PoolMeta):
                 ('ev.station|mark_offline', "Mark Silent Stations Offline"),
                 ('ev.station.command|time_out',
                     "Time Out Unanswered Station Commands"),
+                ('ev.station|alert_offline',
+                    "Alert Stations Offline Too Long"),
                 ])
 
 

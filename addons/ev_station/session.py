@@ -102,6 +102,10 @@ class Session(Workflow, ModelSQL, ModelView):
         "empty until the session is priced.")
     stop_reason = fields.Selection(
         STOP_REASONS, "Stop Reason", readonly=True, sort=False)
+    stop_reason_name = fields.Function(
+        fields.Char("Stop Reason",
+            help="The name of the stop reason in the reference data."),
+        'get_stop_reason_name')
     state = fields.Selection([
             ('pending', "Pending"),
             ('active', "Active"),
@@ -193,6 +197,20 @@ class Session(Workflow, ModelSQL, ModelView):
             self.id_tag_code = self.id_tag.code
             if not self.client:
                 self.client = self.id_tag.party
+
+    @classmethod
+    def get_stop_reason_name(cls, sessions, name):
+        pool = Pool()
+        Reason = pool.get('ev.reason')
+        reasons = Reason.get('stop', [s.stop_reason for s in sessions])
+        labels = dict(cls.fields_get(
+                ['stop_reason'])['stop_reason']['selection'])
+        result = {}
+        for session in sessions:
+            reason = reasons.get(session.stop_reason)
+            result[session.id] = (reason.name if reason
+                else labels.get(session.stop_reason) or None)
+        return result
 
     def get_duration(self, name):
         if self.start_at:

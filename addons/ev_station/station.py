@@ -15,7 +15,7 @@ from trytond.modules.ev_partner.tools import utcnow
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import StationDeleteError, StationValidationError
 
@@ -101,6 +101,23 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     ocpp_version = fields.Selection(
         OCPP_VERSIONS, "OCPP Version", readonly=True,
         help="The protocol the charger spoke on its last connection.")
+    charger_model = fields.Many2One(
+        'ev.charger.model', "Charger Model", ondelete='RESTRICT',
+        help="The model of the catalogue: set when the vendor and model "
+        "the charger reports at boot match one, or by hand.")
+    charger_quirks = fields.Function(
+        fields.Text("Known Quirks",
+            states={
+                'invisible': ~Eval('charger_quirks'),
+                }),
+        'on_change_with_charger_quirks')
+    region = fields.Many2One(
+        'ev.region', "Region", ondelete='RESTRICT')
+    power_class = fields.Function(
+        fields.Many2One('ev.power.class', "Power Class",
+            help="The class of the station's most powerful connector. A "
+            "search finds the stations with a connector of the class."),
+        'get_power_class', searcher='search_power_class')
 
     password = fields.Function(fields.Char(
             "Password", strip=False,
@@ -126,6 +143,8 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         "OCPP Daemon", readonly=True,
         help="The OCPP daemon that holds the charger's connection.")
     last_seen_at = fields.DateTime("Last Seen at", readonly=True)
+    offline_since = fields.DateTime("Offline since", readonly=True,
+        help="When the station went offline; empty while it is online.")
     heartbeat_interval = fields.Integer(
         "Heartbeat Interval (s)",
         domain=['OR',
@@ -225,6 +244,51 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_timezone(cls):
         return 'Europe/Moscow'
+
+    @fields.depends('charger_model')
+    def on_change_with_charger_quirks(self, name=None):
+        if self.charger_model:
+            return self.charger_model.quirks
+
+    @classmethod
+    def get_power_class(cls, stations, name):
+        pool = Pool()
+        Connector = pool.get('ev.connector')
+        classes = Connector.get_power_class(
+            [c for s in stations for c in s.connectors], name)
+        result = {}
+        for station in stations:
+            best = max(station.connectors,
+                key=lambda c: (c.max_power or 0, c.number), default=None)
+            result[station.id] = classes.get(best.id) if best else None
+        return result
+
+    @classmethod
+    def search_power_class(cls, name, clause):
+        pool = Pool()
+        PowerClass = pool.get('ev.power.class')
+        _, operator, value = clause[:3]
+        if value is None and clause[0] == name:
+            # No class: no connector in any class.
+            classified = PowerClass.search_connectors(
+                name, (name, '!=', None))
+            return [('connectors',
+                    'not where' if operator == '=' else 'where', classified)]
+        return [('connectors', 'where',
+                PowerClass.search_connectors(name, clause))]
+
+    @classmethod
+    def set_charger_model(cls, stations):
+        "Link the stations to the catalogue model their boot strings match"
+        pool = Pool()
+        Model = pool.get('ev.charger.model')
+        to_write = []
+        for station in stations:
+            model = Model.match(station.vendor, station.model)
+            if model and model != station.charger_model:
+                to_write.extend(([station], {'charger_model': model.id}))
+        if to_write:
+            cls.write(*to_write)
 
     @classmethod
     def get_partner_states(cls):
@@ -407,6 +471,7 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
                 'state', 'registration_status', 'online', 'last_seen_at',
                 'vendor', 'model', 'serial_number', 'firmware_version',
                 'ocpp_version', 'ocpp_daemon', 'password_hash', 'events',
+                'offline_since',
                 'commands', 'ocpp_messages']:
             default.setdefault(name)
         return super().copy(stations, default=default)
@@ -493,6 +558,9 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
         if not stations:
             return
         cls.write(stations, {'online': False, 'ocpp_daemon': None})
+        cls.write([s for s in stations if not s.offline_since], {
+                'offline_since': now,
+                })
         Event.save([Event(station=s, kind='connection', severity='warning',
                     occurred_at=now,
                     description=gettext('ev_station.msg_station_silent',
@@ -502,7 +570,38 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def set_seen(cls, stations, online=True, at=None):
         "Record that the stations were heard from at (UTC), or went offline"
+        pool = Pool()
+        Message = pool.get('ev.message')
         values = {'online': online}
         if online:
             values['last_seen_at'] = at or utcnow()
+            values['offline_since'] = None
+            back = [s for s in stations if s.offline_since or not s.online]
         cls.write(stations, values)
+        if online:
+            # The station's offline message, if any, is over.
+            Message.station_online(back)
+        else:
+            cls.write([s for s in stations if not s.offline_since], {
+                    'offline_since': at or utcnow(),
+                    })
+
+    @classmethod
+    def alert_offline(cls, now=None):
+        """Post a message for each station offline for longer than the
+        configuration allows (the cron runs it every minute)"""
+        pool = Pool()
+        Configuration = pool.get('ev.configuration')
+        Message = pool.get('ev.message')
+        now = now or utcnow()
+        # Also run by hand, through ir.cron's Run Once.
+        with without_check_access():
+            after = dt.timedelta(
+                seconds=Configuration(1).offline_alert_after)
+            stations = cls.search([
+                    ('state', '=', 'connected'),
+                    ('online', '=', False),
+                    ('offline_since', '!=', None),
+                    ('offline_since', '<=', now - after),
+                    ])
+            Message.station_offline(stations, now=now)

@@ -193,3 +193,38 @@ def test_operator_reads_promo_codes_and_plans(platform, page):
         ).to_be_visible()
     expect(page.get_by_text('Products', exact=True)).to_have_count(0)
     assert page.errors == []
+
+
+def test_technician_takes_station_message(platform, page):
+    """A partner's technician is told of the demo's silent station in sao's
+    notifications, opens it in the message centre and takes it"""
+    login(page, platform, 'nevaenergy')
+    badge = page.locator('.notification-badge:visible').first
+    expect(badge).to_have_text(re.compile(r'^[1-9]\d*$'), timeout=30_000)
+    page.get_by_text('Электрозарядная сеть', exact=True).dblclick()
+    page.get_by_text('Центр сообщений', exact=True).first.dblclick()
+    title = 'Станция не в сети: Васильевский остров [NE-SPB-004]'
+    row = page.get_by_text(title, exact=True)
+    expect(row).to_be_visible(timeout=20_000)
+    # Another network's fault is not in this technician's inbox.
+    expect(page.get_by_text(re.compile('ED-MSK-001'))).to_have_count(0)
+    row.dblclick()
+    form = page.locator('.form')
+    take = form.get_by_role('button', name='Взять себе')
+    acknowledge = form.get_by_role('button', name='Принять')
+    expect(take).to_be_visible(timeout=20_000)
+    expect(acknowledge).to_be_visible()
+    take.click()
+    # Acknowledged: the button to acknowledge is gone.
+    expect(acknowledge).to_be_hidden(timeout=20_000)
+
+    technician = platform.login('nevaenergy')
+    message, = technician.model('ev.message', 'search_read',
+        [('title', '=', title)], 0, None, None,
+        ['state', 'assignee', 'acknowledged_by'])
+    me, = technician.model('res.user', 'search',
+        [('login', '=', 'nevaenergy')], 0, None, None)
+    assert message['state'] == 'acknowledged'
+    assert message['assignee'] == me
+    assert message['acknowledged_by'] == me
+    assert page.errors == []

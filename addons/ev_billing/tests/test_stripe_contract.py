@@ -28,6 +28,7 @@ from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.account_payment_stripe import payment as stripe_payment
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.currency.tests import add_currency_rate, create_currency
+from trytond.modules.ev_partner.outbox import OutboxDataManager
 from trytond.pool import Pool
 from trytond.tests import test_tryton
 from trytond.tests.test_tryton import (
@@ -160,9 +161,9 @@ class StripeContractTestCase(unittest.TestCase):
         patcher = patch.object(Transaction, 'commit')
         patcher.start()
         self.addCleanup(patcher.stop)
-        # The checkout e-mail of payment_intent.payment_failed
-        patcher = patch.object(
-            stripe_payment, 'send_message_transactional')
+        # The checkout e-mail of payment_intent.payment_failed, as the
+        # outbox queues it
+        patcher = patch.object(OutboxDataManager, 'put')
         self.sendmail = patcher.start()
         self.addCleanup(patcher.stop)
 

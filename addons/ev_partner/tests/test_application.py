@@ -8,6 +8,7 @@ import io
 import re
 import urllib.parse
 from email.utils import getaddresses
+from importlib import import_module
 from unittest.mock import patch
 
 import trytond.config as config
@@ -145,20 +146,24 @@ class ApplicationTestCase(RouteTestCase):
         for module in {routes, trytond_routes}:
             module.application_limiter.clear()
             module.invitation_limiter.clear()
-        # Every message sent, whichever way: notifications and invitations.
+        # Every message handed to the outbox: notifications and invitations.
         self.sent = []
+        patcher = patch(
+            'trytond.modules.ev_partner.outbox.OutboxDataManager.put',
+            side_effect=self.queued)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        # None may go out around it.
         for module in [
                 'trytond.modules.notification_email.notification',
                 'trytond.modules.ev_partner.invitation']:
-            for name, kwargs in [
-                    ('send_message_transactional', {
-                            'side_effect': self.sent_message}),
-                    ('SMTPDataManager', {})]:
-                patcher = patch('%s.%s' % (module, name), **kwargs)
+            if hasattr(import_module(module), 'send_message_transactional'):
+                patcher = patch('%s.send_message_transactional' % module,
+                    side_effect=AssertionError("sent around the outbox"))
                 patcher.start()
                 self.addCleanup(patcher.stop)
 
-    def sent_message(self, msg, *args, **kwargs):
+    def queued(self, from_addr, to_addrs, msg):
         self.sent.append(msg)
 
     def run_tasks(self):
@@ -428,8 +433,17 @@ class ApplicationTestCase(RouteTestCase):
         self.assertIn("Reason:", self.body(self.sent[3]))
         self.assertNotIn("Reason:", self.body(self.sent[2]))
         self.assertIn("Unpaid invoice 42", self.body(self.sent[4]))
-        self.assertEqual(Email.search_count([
-                    ('resource', '=', str(partner))]), 5)
+        emails = Email.search([('resource', '=', str(partner))])
+        self.assertEqual(len(emails), 5)
+        # Logged by the outbox, kept to be sent again, with their trigger.
+        for email in emails:
+            self.assertEqual(email.ev_state, 'queued')
+            self.assertTrue(email.ev_mime)
+            self.assertTrue(email.notification_trigger)
+            self.assertEqual(email.notification_email,
+                email.notification_trigger.notification_email)
+            self.assertEqual(email.recipients,
+                'Volt Charging LLC <irina@volt.example>')
 
     @with_transaction()
     def test_email_language(self):
@@ -544,6 +558,11 @@ class ApplicationTestCase(RouteTestCase):
             dt.timedelta(days=7))
         email, = Email.search([('resource', '=', str(invitation))])
         self.assertFalse(email.body)
+        # The link is a secret: the outbox keeps no copy to send again.
+        self.assertEqual(email.ev_state, 'queued')
+        self.assertEqual(email.recipients, 'tech@volt.example')
+        self.assertFalse(email.ev_mime)
+        self.assertFalse(email.ev_resendable)
 
         # Sending again voids the first link.
         _, token2 = self._send(invitation)

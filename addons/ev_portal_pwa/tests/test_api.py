@@ -12,6 +12,7 @@ from unittest.mock import Mock, patch
 
 import trytond.config as config
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.ev_partner.outbox import OutboxDataManager
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
@@ -103,10 +104,25 @@ class ApiHelpers:
             for limiter in [module.login_limiter, module.register_limiter,
                     module.reset_limiter]:
                 limiter.clear()
+        # Every message handed to the outbox (which web_user's e-mails go
+        # through too); after the commit it "sends" them to no server.
         self.sent = []
+        put = OutboxDataManager.put
+
+        def queue(manager, from_addr, to_addrs, msg):
+            self.sent.append(msg)
+            return put(manager, from_addr, to_addrs, msg)
         for target, kwargs in [
+                ('trytond.modules.ev_partner.outbox.OutboxDataManager.put',
+                    {'new': queue}),
+                ('trytond.modules.ev_partner.outbox.get_smtp_server',
+                    {'return_value': Mock()}),
+                ('trytond.modules.ev_partner.outbox.send_message',
+                    {'return_value': None}),
+                # None may go out around the outbox.
                 ('trytond.modules.web_user.user.send_message_transactional',
-                    {'side_effect': self.sent.append}),
+                    {'side_effect': AssertionError(
+                            "sent around the outbox")}),
                 # web_user makes a failed login wait 2**attempts - 1 s.
                 ('trytond.modules.web_user.user.time', {'new': Mock()}),
                 ]:
@@ -434,6 +450,21 @@ class ApiTestCase(ApiHelpers, RouteTestCase):
         msg, = self.sent
         self.assertEqual(msg['To'], 'dmitry@example.com')
         token = self.token(msg, 'reset')
+        # Logged and sent by the outbox, without the one-time link.
+        with Transaction().start(DB_NAME, 0, readonly=True):
+            pool = Pool()
+            Email = pool.get('ir.email')
+            WebUser = pool.get('web.user')
+            user, = WebUser.search([('email', '=', 'dmitry@example.com')])
+            validation, reset = Email.search([
+                    ('resource', '=', str(user)),
+                    ], order=[('id', 'ASC')])
+            self.assertEqual(reset.subject, msg['Subject'])
+            self.assertEqual(reset.recipients, 'dmitry@example.com')
+            for email in [validation, reset]:
+                self.assertEqual(email.ev_state, 'sent')
+                self.assertFalse(email.ev_mime)
+                self.assertFalse(email.ev_resendable)
 
         new_password = 'Battery-Swap-42'
         response = self.call(client, 'POST', 'auth/password', {

@@ -19,7 +19,7 @@ import time
 import uuid
 
 from . import metrics
-from .backend.client import BackendRejected, BackendUnavailable
+from .backend.client import BackendError, BackendRejected, BackendUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -222,9 +222,19 @@ class Courier:
                     logger.error('Tryton refused %s: %s', method,
                         exception.error, extra={'action': method})
                     self.outbox.bury(id_, json.dumps(exception.error))
+                    await self.report(method, exception.error, args)
                 else:
                     self.outbox.done(id_)
         return True
+
+    async def report(self, method, error, args):
+        "Tell Tryton of a dead letter; the outbox keeps it whatever happens"
+        try:
+            await self.backend.report_failure(
+                self.config.daemon, method, error, args)
+        except BackendError as exception:
+            logger.warning('cannot report the dead letter %s: %s', method,
+                exception, extra={'action': method})
 
     async def flush(self, timeout):
         "Deliver what is waiting within timeout seconds; return the rest"

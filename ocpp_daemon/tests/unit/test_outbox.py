@@ -10,10 +10,12 @@ from ev_ocpp.outbox import Courier, Outbox
 class FlakyBackend:
     "Stands for Tryton: down for the first calls, then up"
 
-    def __init__(self, down=0, refuse=()):
+    def __init__(self, down=0, refuse=(), report_down=False):
         self.down = down
         self.refuse = set(refuse)
         self.calls = []
+        self.reports = []
+        self.report_down = report_down
 
     async def call(self, method, *args):
         if self.down:
@@ -22,6 +24,12 @@ class FlakyBackend:
         if args[1] in self.refuse:
             raise BackendRejected(['UserError', ['bad']])
         self.calls.append((method, args[1]))
+        return {}
+
+    async def report_failure(self, daemon, method, error, payload=None):
+        if self.report_down:
+            raise BackendUnavailable('down')
+        self.reports.append((daemon, method, error, payload))
         return {}
 
 
@@ -70,6 +78,37 @@ def test_courier_buries_refused(tmp_path):
     assert [k for _, k in backend.calls] == ['a', 'c']
     dead, = outbox.dead_letters()
     assert 'bad' in dead[3]
+
+
+def test_courier_reports_dead_letters(tmp_path):
+    "Each message Tryton refuses for good is reported to Tryton"
+    outbox = Outbox(str(tmp_path / 'o.sqlite'))
+    backend = FlakyBackend(refuse={'b', 'c'})
+    courier = Courier(outbox, backend, Config(daemon='d1'))
+    outbox.put('event', ['CP1', 'a'])
+    outbox.put('event', ['CP1', 'b', 'x'])
+    outbox.put('stop_transaction', ['CP2', 'c'])
+    assert asyncio.run(courier.deliver())
+    assert backend.reports == [
+        ('d1', 'event', ['UserError', ['bad']], ['CP1', 'b', 'x']),
+        ('d1', 'stop_transaction', ['UserError', ['bad']], ['CP2', 'c']),
+        ]
+    assert len(outbox.dead_letters()) == 2
+
+
+def test_courier_report_failure_not_fatal(tmp_path):
+    "A report that cannot reach Tryton leaves the dead letter kept"
+    outbox = Outbox(str(tmp_path / 'o.sqlite'))
+    backend = FlakyBackend(refuse={'a'}, report_down=True)
+    courier = Courier(outbox, backend, Config())
+    outbox.put('event', ['CP1', 'a'])
+    outbox.put('event', ['CP1', 'b'])
+    assert asyncio.run(courier.deliver())
+    assert backend.calls == [('event', 'b')]
+    assert backend.reports == []
+    dead, = outbox.dead_letters()
+    assert dead[1] == 'event'
+    assert outbox.depth() == 0
 
 
 def test_transaction_ids(tmp_path):

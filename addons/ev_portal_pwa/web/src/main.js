@@ -20,6 +20,7 @@ import { notificationsScreen } from './screens/notifications.js';
 import { profileScreen } from './screens/profile.js';
 import { stationScreen } from './screens/station.js';
 import { subscriptionsScreen } from './screens/subscriptions.js';
+import { supportScreen } from './screens/support.js';
 import { getProfile, loadProfile, saveProfile } from './session.js';
 import { getTheme, initTheme, setTheme } from './theme.js';
 import { clearError, h, heading, showError } from './ui.js';
@@ -48,6 +49,8 @@ const ROUTES = {
   notifications: {
     screen: notificationsScreen, title: 'notify.title', tab: '',
   },
+  // #/support, #/support/new, #/support/<id>
+  support: { screen: supportScreen, title: 'support.title', tab: 'account' },
 };
 
 let current = null;

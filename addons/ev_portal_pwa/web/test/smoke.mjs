@@ -368,6 +368,48 @@ async function api(request, response, path, url) {
         })),
         unread,
       });
+  } else if (path === 'support' || path.startsWith('support/')) {
+    // support: the client's requests; staff replies are pushed to
+    // state.support[i].messages by the test.
+    state.support = state.support || [];
+    const [, id, sub] = path.split('/');
+    const found = state.support.find((r) => String(r.id) === id);
+    const summary = ({ messages, ...rest }) => rest;
+    if (route === 'GET support') {
+      send(response, 200, { requests: state.support.map(summary) });
+    } else if (route === 'POST support' || (found && sub === 'messages')) {
+      if (!String(body.text || '').trim()) {
+        error(response, 400, 'msg_support_text_required',
+          'Напишите сообщение.');
+        return;
+      }
+      const message = {
+        id: 900 + state.support.length * 10 + (found
+          ? found.messages.length : 0),
+        author: 'client', name: 'Ann', text: body.text,
+        at: '2026-11-28T10:00:00Z',
+      };
+      if (found) {
+        found.messages.push(message);
+        found.state = 'open';
+        send(response, 201, message);
+        return;
+      }
+      const created = {
+        id: 60 + state.support.length,
+        subject: body.subject || body.text.split('\n')[0],
+        state: 'open', session: body.session ?? null,
+        created_at: message.at, updated_at: message.at, unread: false,
+        messages: [message],
+      };
+      state.support.unshift(created);
+      send(response, 201, created);
+    } else if (found && request.method === 'GET' && !sub) {
+      found.unread = false;
+      send(response, 200, found);
+    } else {
+      error(response, 404, 'msg_support_not_found', 'Не найдено.');
+    }
   } else {
     error(response, 404, 'not_found', 'Not found');
   }
@@ -1117,6 +1159,47 @@ describe('client PWA smoke test', () => {
     await page.locator('#live-state', { hasText: 'Зарядка завершена.' })
       .waitFor({ timeout: 10000 });
     state.profile.sounds = false;
+  });
+
+  it('writes to support about a session and reads the reply', async () => {
+    await page.goto(`${origin}${APP}#/history`);
+    await page.click('#history-sessions a.support-link');
+    await page.locator('#support-form').waitFor();
+    assert.equal(await page.inputValue('#support-session'), '7');
+    await assertLabelled(page);
+    await page.fill('#support-subject', 'Зарядка прервалась');
+    await page.fill('#support-text', 'Остановилась через 5 минут.');
+    state.requests.length = 0;
+    await page.click('#support-form button[type="submit"]');
+    await page.locator('main h1', { hasText: 'Зарядка прервалась' })
+      .waitFor();
+    const sent = state.requests.find(
+      (r) => r.method === 'POST' && r.path === 'support');
+    assert.ok(sent.csrf && sent.csrf === sent.cookie);
+    assert.equal(state.support[0].session, 7);
+    // Staff reply in the back office; the app shows it on a reload.
+    const [thread] = state.support;
+    thread.messages.push({
+      id: 999, author: 'support', name: 'Ольга', text: 'Деньги вернули.',
+      at: '2026-11-28T11:00:00Z',
+    });
+    Object.assign(thread, { state: 'answered', unread: true });
+    await page.goto(`${origin}${APP}#/support`);
+    await page.locator('#support-list .support-item--unread').waitFor();
+    assert.match(await page.textContent('#support-list'), /Есть ответ/);
+    await page.click('#support-list a');
+    await page.locator('#support-thread .support-msg--support', {
+      hasText: 'Деньги вернули.',
+    }).waitFor();
+    assert.match(await page.textContent('#support-thread'), /Ольга/);
+    await page.fill('#support-reply-text', 'Спасибо!');
+    await page.click('#support-reply button[type="submit"]');
+    await page.locator('#support-thread .support-msg--client', {
+      hasText: 'Спасибо!',
+    }).waitFor();
+    await page.goto(`${origin}${APP}#/account`);
+    await page.locator('main a[href="#/support"]').waitFor();
+    await shot(page, 'support');
   });
 
   it('had no script errors, and console errors only for refusals',

@@ -128,6 +128,12 @@ class Backend:
             metrics.BACKEND_SECONDS.labels(method).observe(
                 time.perf_counter() - start)
 
+    async def report_failure(self, daemon, method, error, payload=None):
+        """Tell Tryton that it refused a call of the daemon for good: it
+        reaches the operators' message centre"""
+        return await self.call('report_failure', daemon, method, error,
+            payload)
+
     async def ping(self):
         "Return True when Tryton answers and accepts the daemon's login"
         loop = asyncio.get_running_loop()

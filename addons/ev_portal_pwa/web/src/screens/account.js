@@ -340,6 +340,7 @@ export async function accountScreen(main, route, isCurrent) {
     h('ul', { className: 'links account-links' },
       h('li', {}, h('a', { href: '#/history' }, t('history.title'))),
       h('li', {}, h('a', { href: '#/subscriptions' },
-        t('subscriptions.title')))));
+        t('subscriptions.title'))),
+      h('li', {}, h('a', { href: '#/support' }, t('support.title')))));
   return () => Object.values(timers).forEach((id) => window.clearTimeout(id));
 }

@@ -113,7 +113,10 @@ function sessionItem(session) {
         t('history.refunded', {
           amount: money(session.refunded, session.currency),
         })) : null,
-      ...sessionLinks(session)));
+      ...sessionLinks(session),
+      h('a', {
+        href: `#/support/new?session=${session.id}`, className: 'support-link',
+      }, t('support.history_link'))));
 }
 
 function paymentItem(payment) {
