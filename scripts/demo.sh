@@ -49,6 +49,16 @@ done
 [ -f var/sao/package/dist/tryton-sao.js ] || {
     echo "demo: sao is not installed, run 'make sao'" >&2; exit 1; }
 
+# The demo's mail server (trytond.conf [email] uri): every e-mail the
+# platform sends (alerts, confirmations, receipts, support replies,
+# statements) lands in the Maildir var/mail/ and none leaves the machine.
+# Started first: loading the demo already sends some.
+MAIL_PORT=${DEMO_MAIL_PORT:-8025}
+"$PYTHON" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" \
+    -c aiosmtpd.handlers.Mailbox "$ROOT/var/mail" >var/mail.log 2>&1 &
+MAIL_PID=$!
+trap 'kill "$MAIL_PID" 2>/dev/null' EXIT
+
 if [ ! -e "$DB_FILE" ]; then
     echo "demo: creating database '$DB' with modules: $EV_MODULES"
     mkdir -p var/db
@@ -56,7 +66,8 @@ if [ ! -e "$DB_FILE" ]; then
     # run starts again instead of reusing it.
     # (EXIT also covers Ctrl+C during the initialisation.)
     trap 'echo "demo: initialisation failed or interrupted, removing $DB_FILE" >&2
-          rm -f "$DB_FILE" "$DB_FILE"-wal "$DB_FILE"-shm "$DB_FILE"-journal' EXIT
+          rm -f "$DB_FILE" "$DB_FILE"-wal "$DB_FILE"-shm "$DB_FILE"-journal
+          kill "$MAIL_PID" 2>/dev/null' EXIT
     umask_old=$(umask)
     umask 077
     "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(12))' \
@@ -76,7 +87,7 @@ if [ ! -e "$DB_FILE" ]; then
     else
         echo "demo: demo/load_demo.py not found, no demo data loaded"
     fi
-    trap - EXIT
+    trap 'kill "$MAIL_PID" 2>/dev/null' EXIT
 else
     # Keep the schema in sync with the code; -u also activates modules
     # added since the database was created (their demo data needs
@@ -104,7 +115,7 @@ echo "================================================================"
 echo
 
 OCPP_PORT=${DEMO_OCPP_PORT:-9000}
-pids=()
+pids=("$MAIL_PID")
 cleanup() {
     trap - EXIT INT TERM
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -114,7 +125,8 @@ trap cleanup EXIT INT TERM
 
 # -d preloads the database (also avoids the trytond 8.0.12 login bug).
 "$VENV_BIN/trytond" -c "${CONF[@]}" -d "$DB" --logconf demo/logging.conf &
-pids+=($!)
+TRYTOND_PID=$!
+pids+=("$TRYTOND_PID")
 for _ in $(seq 100); do
     "$PYTHON" -c 'import sys, urllib.request
 urllib.request.urlopen(sys.argv[1], timeout=1)' "$URL" 2>/dev/null && break
@@ -133,6 +145,7 @@ pids+=($!)
     --db var/sandbox.sqlite >var/sandbox.log 2>&1 &
 pids+=($!)
 echo "demo: sandbox card acquirer on http://127.0.0.1:8010/ (log var/sandbox.log)"
+echo "demo: the e-mails sent land in var/mail/new/ (SMTP on 127.0.0.1:$MAIL_PORT)"
 # Its events come back by webhook, as a real acquirer's would
 # (ev_billing's Register Webhook button); the cron's pull is the fallback.
 "$PYTHON" demo/webhook.py "$URL" "$DB" "$PASS_FILE" \
@@ -161,4 +174,4 @@ json.dump(dict(list(live.items())[:6]), sys.stdout)' > var/demo-live-chargers.js
         echo "demo: simulated chargers keep 6 stations alive (log var/ocpp-simulator.log)"
     fi
 fi
-wait "${pids[0]}"
+wait "$TRYTOND_PID"
