@@ -8,7 +8,7 @@ import json
 
 from trytond.modules.ev_partner.tools import lock, utcnow
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 # The commands that change a station: their initiator hears how they ended.
 # The reads (get_*, trigger_message) answer on the command itself, and a
@@ -304,6 +304,30 @@ class Message(metaclass=PoolMeta):
             resource=commands[0], initiator=user)
         if success:
             cls.resolve_messages([message])
+        return message
+
+    @classmethod
+    def confirm_disconnected(cls, stations):
+        """Post to the current user the confirmation of the stations they
+        disconnected from the network: a record of the critical operation,
+        one for all the stations of a click"""
+        pool = Pool()
+        User = pool.get('res.user')
+        user = cls._confirmation_initiator(User(Transaction().user))
+        if not user or not stations:
+            return
+        names = sorted(s.rec_name for s in stations)
+        variables = {
+            'count': len(names),
+            'stations': '\n'.join('- %s' % n for n in names),
+            }
+        message = cls.post('confirmation',
+            ('ev_station.msg_confirm_disconnected_subject', variables),
+            ('ev_station.msg_confirm_disconnected_body', variables),
+            resource=stations[0] if len(stations) == 1 else None,
+            initiator=user)
+        # Done when posted: it is read, not resolved.
+        cls.resolve_messages([message])
         return message
 
     # The OCPP daemon

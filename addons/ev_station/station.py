@@ -503,9 +503,13 @@ class Station(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('disconnected')
     def disconnect(cls, stations):
+        pool = Pool()
+        Message = pool.get('ev.message')
         # Sessions already running finish normally: the charger is only
         # refused new starts (and new connections by the OCPP daemon).
         cls._audit_state(stations, 'disconnected')
+        Message.confirm_disconnected(
+            [s for s in stations if s.state != 'disconnected'])
 
     @classmethod
     def _audit_state(cls, stations, state):

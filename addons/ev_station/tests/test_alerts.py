@@ -249,7 +249,7 @@ class AlertTestCase(unittest.TestCase):
             # A station the operator disconnected is not watched.
             Station.disconnect([other])
             Station.alert_offline(now=now + dt.timedelta(hours=1))
-            message, = self.messages()
+            message, = self.messages(('kind', '=', 'station'))
             self.assertEqual(message.resource, station)
 
     @with_transaction()
@@ -425,6 +425,35 @@ class AlertTestCase(unittest.TestCase):
             self.assertIn('busy', message.body)
             self.assertIn('CP-1', message.body)
             self.assertEqual(message.priority, 'high')
+
+    @with_transaction()
+    def test_confirmation_disconnected(self):
+        "Disconnecting stations is confirmed to whoever did it, once"
+        pool = Pool()
+        Station = pool.get('ev.station')
+        company = create_company()
+        with set_company(company):
+            party, _ = self.partner(1, company)
+            operator = self.operator(company)
+            stations = [self.station('CP-%s' % i, party, connect=False)
+                for i in range(2)]
+            with Transaction().set_user(operator.id):
+                Station.disconnect(stations)
+                # Again: nothing more to disconnect, nothing posted.
+                Station.disconnect(stations)
+            message, = self.messages(('kind', '=', 'confirmation'))
+            self.assertEqual(list(message.recipients), [operator])
+            self.assertEqual(message.initiator, operator)
+            self.assertEqual(message.state, 'resolved')
+            self.assertIn('2', message.subject)
+            self.assertIn('CP-0', message.body)
+            self.assertIn('CP-1', message.body)
+            # The root user (a script, the set-up) is told nothing.
+            more = self.station('CP-9', party, connect=False)
+            with Transaction().set_user(0):
+                Station.disconnect([more])
+            self.assertEqual(
+                len(self.messages(('kind', '=', 'confirmation'))), 1)
 
     @with_transaction()
     def test_confirmation_batch_cancelled(self):
