@@ -1,14 +1,16 @@
 # This file is part of the EV charging platform. The COPYRIGHT file at the
 # top level of this repository holds the copyright notices and license terms.
-"""Take the screenshots of the drivers' app in docs/screenshots/: the demo
-platform (tests/harness.py) with its OCPP daemon and a simulated charger, a
-demo client logged in, phone and desktop sizes, with the system Chromium
+"""Take the screenshots of the drivers' app, and of the operator's message
+centre in sao, in docs/screenshots/: the demo platform (tests/harness.py)
+with its OCPP daemon and a simulated charger, a demo client logged in,
+phone and desktop sizes, with the system Chromium
 
     .venv/bin/python -m tests.screenshots
 
 Not a test. The map's tiles come from a loopback tile server of one colour
 (tests/tiles.py): the markers show on a blank ground."""
 import os
+import re
 import shutil
 
 import requests
@@ -53,6 +55,7 @@ def main():
             for size, (width, height) in SIZES.items():
                 shoot(browser, app, platform, email, station, size,
                     width, height)
+            shoot_sao(browser, platform)
             browser.close()
     finally:
         if charger:
@@ -80,9 +83,13 @@ def shoot(browser, app, platform, email, station, size, width, height):
     page.get_by_role('button', name='Войти').click()
     page.get_by_text('Вы вошли.').wait_for()
     for screen in ['map', 'list', 'account', 'history', 'subscriptions',
-            'notifications', 'profile']:
+            'notifications', 'profile', 'support']:
         page.goto(app + '#/' + screen)
         save(screen)
+    # The demo's support request and the operator's answer
+    page.get_by_text('Зарядка остановилась раньше времени').first.click()
+    page.get_by_text('Автомобиль завершил зарядку сам').wait_for()
+    save('support-thread')
     # The station with its price, then its usage charts
     page.goto(app + '#/station/%s' % station['id'])
     save('station')
@@ -106,6 +113,29 @@ def shoot(browser, app, platform, email, station, size, width, height):
         page.locator('#stop-button').click()
         page.locator('#stop-confirm').click()
         page.get_by_text('Зарядка завершена.').wait_for(timeout=30_000)
+    context.close()
+
+
+def shoot_sao(browser, platform):
+    "The operator's message centre in sao, and a station message"
+    from .browser.test_sao import login
+    context = browser.new_context(
+        viewport={'width': 1400, 'height': 900}, locale='ru-RU')
+    page = context.new_page()
+
+    def save(name):
+        page.wait_for_timeout(SETTLE_MS)
+        page.screenshot(path=os.path.join(OUTPUT, 'sao-%s.png' % name))
+
+    login(page, platform, 'operator')
+    page.get_by_text('Электрозарядная сеть', exact=True).dblclick()
+    page.get_by_text('Центр сообщений', exact=True).first.dblclick()
+    row = page.get_by_text(re.compile('ED-MSK-001')).first
+    row.wait_for(timeout=30_000)
+    save('message-centre')
+    row.dblclick()
+    page.get_by_role('button', name='Взять себе').wait_for()
+    save('station-message')
     context.close()
 
 

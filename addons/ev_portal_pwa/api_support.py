@@ -9,10 +9,10 @@ client sees only their own requests."""
 from trytond.protocols.wrappers import HTTPStatus
 
 from .api_account import integer
-from .exceptions import BadRequestError, NotFoundError
+from .exceptions import BadRequestError, NotFoundError, TooManyRequestsError
 from .routes import (
     LABELS, MAX_TEXT_LENGTH, api, as_client, error, json_response, label,
-    read_json, text)
+    read_json, support_limiter, support_message_limiter, text)
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -134,6 +134,8 @@ def support(request, pool, user):
         subject = text(pool, data, 'subject', required=False)
         body = message_text(pool, data)
         session = client_session(pool, user, data)
+        if not support_limiter.hit(user.id):
+            raise error(TooManyRequestsError, 'msg_api_too_many_requests')
         message = Message.support_create(user, body, subject=subject,
             session=session)
         chats = Message.support_threads([message])[message.id]
@@ -163,6 +165,8 @@ def support_write(request, pool, user, request_id):
     Message = pool.get('ev.message')
     message = client_request(pool, user, request_id)
     body = message_text(pool, read_json(request))
+    if not support_message_limiter.hit(user.id):
+        raise error(TooManyRequestsError, 'msg_api_too_many_requests')
     chat = message.support_write(body)
     message.support_mark_read(
         Message.support_threads([message])[message.id])

@@ -129,6 +129,10 @@ login_limiter = PortalRateLimiter('login', 20, 300)
 # The requests that send e-mails or guess tokens.
 register_limiter = PortalRateLimiter('register', 10, 3600)
 reset_limiter = PortalRateLimiter('reset', 10, 3600)
+# Per client: each request and message to support notifies the operators
+# (and e-mails them): a script must not flood their inbox.
+support_limiter = PortalRateLimiter('support', 10, 3600)
+support_message_limiter = PortalRateLimiter('support_message', 60, 3600)
 
 
 def tile_url():

@@ -102,7 +102,8 @@ class ApiHelpers:
         self.override_config('password', 'length', '8')
         for module in {routes, trytond_routes}:
             for limiter in [module.login_limiter, module.register_limiter,
-                    module.reset_limiter]:
+                    module.reset_limiter, module.support_limiter,
+                    module.support_message_limiter]:
                 limiter.clear()
         # Every message handed to the outbox (which web_user's e-mails go
         # through too); after the commit it "sends" them to no server.

@@ -194,6 +194,25 @@ class SupportTestCase(test_api.ApiHelpers, RouteTestCase):
             400, 'msg_support_text_required')
         self.assertEqual(len(self.get(alice, 'support')['requests']), 1)
 
+    def test_flood_refused(self):
+        "A client writes at most so many requests and messages an hour"
+        self.override_config('ev_portal_pwa', 'support_limit', '2')
+        self.override_config('ev_portal_pwa', 'support_message_limit', '1')
+        alice, _ = self.login('alice')
+        bob, _ = self.login('bob')
+        request = self.create(alice, text="First")
+        self.create(alice, text="Second")
+        self.assertError(self.call(alice, 'POST', 'support', {
+                    'text': "Third"}), 429, 'msg_api_too_many_requests')
+        # Per client: Bob still writes.
+        self.create(bob, text="Mine")
+        path = 'support/%s/messages' % request['id']
+        response = self.call(alice, 'POST', path, {'text': "More"})
+        self.assertEqual(response.status_code, 201, response.get_data())
+        self.assertError(self.call(alice, 'POST', path, {'text': "Again"}),
+            429, 'msg_api_too_many_requests')
+        self.assertEqual(len(self.get(alice, 'support')['requests']), 2)
+
     def test_public_reply(self):
         """A public reply of staff shows in the app, unread until read, in
         the notification feed, and is e-mailed in the client's language"""
