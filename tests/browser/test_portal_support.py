@@ -91,6 +91,7 @@ def test_support_exchange(page, platform, smtp_server):
     expect(thread.locator('.support-msg--client')).to_contain_text(
         'Зарядка остановилась')
     expect(thread).not_to_contain_text(NOTE)
+    expect(main).not_to_contain_text('null')
 
     # The list, and the notification bell
     page.goto(app + '#/support')

@@ -1192,6 +1192,8 @@ describe('client PWA smoke test', () => {
       hasText: 'Деньги вернули.',
     }).waitFor();
     assert.match(await page.textContent('#support-thread'), /Ольга/);
+    // No empty part shows as the word "null".
+    assert.doesNotMatch(await page.textContent('main'), /\bnull\b/);
     await page.fill('#support-reply-text', 'Спасибо!');
     await page.click('#support-reply button[type="submit"]');
     await page.locator('#support-thread .support-msg--client', {

@@ -157,10 +157,11 @@ async function threadScreen(main, id, isCurrent) {
   const drawn = () => list.querySelectorAll('li').length;
   const draw = () => {
     list.replaceChildren(...request.messages.map(messageItem));
-    state.replaceChildren(stateBadge(request.state),
+    // replaceChildren() would write a null as the text "null".
+    state.replaceChildren(...[stateBadge(request.state),
       request.state === 'resolved'
         ? h('span', { className: 'hint' }, ' ', t('support.resolved_hint'))
-        : null);
+        : null].filter(Boolean));
   };
   draw();
   const form = h('form', { className: 'card form', id: 'support-reply' },
@@ -178,11 +179,12 @@ async function threadScreen(main, id, isCurrent) {
     form.reset();
     announce(t('support.sent'));
   });
-  main.replaceChildren(heading(request.subject), state,
+  main.replaceChildren(...[heading(request.subject), state,
     request.session ? h('p', { className: 'hint' },
       t('support.about_session', { number: request.session })) : null,
     list, form,
-    h('p', {}, h('a', { href: '#/support' }, t('support.back'))));
+    h('p', {}, h('a', { href: '#/support' }, t('support.back')))]
+    .filter(Boolean));
   // Staff's replies arrive while the conversation is open.
   const timer = window.setInterval(async () => {
     if (document.visibilityState === 'hidden') {
