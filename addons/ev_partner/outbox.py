@@ -189,6 +189,14 @@ class Email(metaclass=PoolMeta):
                     },
                 })
 
+    def get_rec_name(self, name):
+        # Upstream has none: a message about an e-mail showed "(1)".
+        return self.subject or super().get_rec_name(name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('subject', *clause[1:])]
+
     def get_ev_resendable(self, name):
         return bool(self.ev_mime) and self.ev_state in {'sent', 'failed'}
 

@@ -250,6 +250,7 @@ class MessageCentreTestCase(unittest.TestCase):
         self.assertEqual(unkept.ev_error, "550 mailbox full")
         error, = Message.search([('kind', '=', 'error')])
         self.assertEqual(error.key, 'email-delivery')
+        self.assertEqual(error.resource.rec_name, "Your link")
         self.assertIn("550 mailbox full", error.description)
         self.assertEqual(error.priority, 'high')
 
