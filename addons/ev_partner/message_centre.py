@@ -345,10 +345,11 @@ class Message(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def resolve_key(cls, key):
-        "Resolve the open messages with key; return them"
+        "Resolve the open messages with key (or a list of keys); return them"
+        keys = [key] if isinstance(key, str) else list(key)
         with without_check_access():
             messages = cls.search([
-                    ('key', '=', key),
+                    ('key', 'in', keys),
                     ('state', '!=', 'resolved'),
                     ])
             if messages:
@@ -453,7 +454,7 @@ class Message(Workflow, ModelSQL, ModelView, ChatMixin):
                     icon=ICONS[self.kind], model=self.__name__,
                     records=json.dumps([self.id])))
         Notification.save(notifications)
-        to_email = [u for u in users if Rule.email_for(self, u)]
+        to_email = Rule.email_recipients(self, users)
         if to_email:
             self.send_email(to_email)
 
@@ -544,11 +545,11 @@ class MessageRule(ModelSQL, ModelView):
         return True
 
     @classmethod
-    def email_for(cls, message, user):
-        "Whether a rule says the user gets the message by e-mail"
+    def email_recipients(cls, message, users):
+        "Return the users a rule says get the message by e-mail"
         with without_check_access():
-            return any(r.match(message, user)
-                for r in cls.search([('active', '=', True)]))
+            rules = cls.search([('active', '=', True)])
+        return [u for u in users if any(r.match(message, u) for r in rules)]
 
 
 class MessageEmail(Report):

@@ -156,15 +156,25 @@ class Message(metaclass=PoolMeta):
         """Post one message per station offline since before now, once per
         time it went offline"""
         now = now or utcnow()
+        if not stations:
+            return
+        keys = {s.id: 'station-offline:%s' % s.id for s in stations}
+        # Once per outage, even when the operator resolved it: the latest
+        # message of each key, in one query for all the stations.
+        posted = {}
+        with without_check_access():
+            for message in cls.search([
+                        ('key', 'in', list(keys.values())),
+                        ('last_at', '>=',
+                            min(s.offline_since for s in stations)),
+                        ]):
+                posted[message.key] = max(
+                    posted.get(message.key, message.last_at),
+                    message.last_at)
         for station in stations:
-            key = 'station-offline:%s' % station.id
-            with without_check_access():
-                # Once per outage, even when the operator resolved it.
-                if cls.search([
-                            ('key', '=', key),
-                            ('last_at', '>=', station.offline_since),
-                            ], limit=1):
-                    continue
+            key = keys[station.id]
+            if key in posted and posted[key] >= station.offline_since:
+                continue
             variables = {
                 'station': station.rec_name,
                 'since': _at(station.offline_since),
@@ -181,8 +191,8 @@ class Message(metaclass=PoolMeta):
     @classmethod
     def station_online(cls, stations):
         "Resolve the offline messages of the stations back online"
-        for station in stations:
-            cls.resolve_key('station-offline:%s' % station.id)
+        if stations:
+            cls.resolve_key(['station-offline:%s' % s.id for s in stations])
 
     # Confirmations
 

@@ -34,13 +34,24 @@ SAINT_PETERSBURG = (59.9343, 30.3351)
 KAZAN = (55.7963, 49.1088)
 
 
+def translate_messages(messages):
+    """Give the module's ir.message records of messages [(xml id, text)]
+    their Russian text"""
+    pool = Pool()
+    Translation = pool.get('ir.translation')
+    ModelData = pool.get('ir.model.data')
+    Translation.create([{
+                'lang': 'ru', 'type': 'model', 'name': 'ir.message,text',
+                'res_id': ModelData.get_id('ev_portal_pwa', xml_id),
+                'src': '', 'value': value, 'module': 'ev_portal_pwa',
+                } for xml_id, value in messages])
+
+
 def setup_network():
     "Create the operator's company, a partner and its stations"
     pool = Pool()
     User = pool.get('res.user')
     Lang = pool.get('ir.lang')
-    Translation = pool.get('ir.translation')
-    ModelData = pool.get('ir.model.data')
     Party = pool.get('party.party')
     Station = pool.get('ev.station')
     Connector = pool.get('ev.connector')
@@ -56,11 +67,7 @@ def setup_network():
     russian, = Lang.search([('code', '=', 'ru')])
     russian.translatable = True
     russian.save()
-    Translation.create([{
-                'lang': 'ru', 'type': 'model', 'name': 'ir.message,text',
-                'res_id': ModelData.get_id('ev_portal_pwa', xml_id),
-                'src': '', 'value': value, 'module': 'ev_portal_pwa',
-                } for xml_id, value in RU_MESSAGES])
+    translate_messages(RU_MESSAGES)
 
     with set_company(company):
         partner = Party(name="Volt Charging", ev_partner=True)

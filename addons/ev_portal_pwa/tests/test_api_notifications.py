@@ -30,16 +30,8 @@ class NotificationsTestCase(test_api.ApiHelpers, RouteTestCase):
 
     @classmethod
     def setUpDatabase(cls):
-        pool = Pool()
-        Translation = pool.get('ir.translation')
-        ModelData = pool.get('ir.model.data')
         test_api.setup_network()
-        Translation.create([{
-                    'lang': 'ru', 'type': 'model',
-                    'name': 'ir.message,text',
-                    'res_id': ModelData.get_id('ev_portal_pwa', xml_id),
-                    'src': '', 'value': value, 'module': 'ev_portal_pwa',
-                    } for xml_id, value in RU_MESSAGES])
+        test_api.translate_messages(RU_MESSAGES)
 
     def login(self, who):
         "Return the client of who logged in, in English"
